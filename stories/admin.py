@@ -1,0 +1,482 @@
+"""The editorial admin: one story screen holds everything its page shows.
+
+Workflow rules live in StoryAdminForm (what may be saved) and here (who may act on which
+story); history comes from django-reversion, drag-and-drop order from django-admin-sortable2.
+"""
+
+import reversion
+from adminsortable2.admin import CustomInlineFormSet, SortableAdminBase, SortableInlineAdminMixin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, F, Q
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from reversion_compare.admin import CompareVersionAdmin
+
+from timelines.models import EntryCitation
+
+from .forms import KeyPointInlineForm, SourceInlineForm, StoryAdminForm
+from .models import (
+    Article,
+    ExternalResource,
+    Feed,
+    HeroImage,
+    KeyPoint,
+    KeyPointCitation,
+    Outlet,
+    Source,
+    Story,
+    StoryNote,
+    Video,
+)
+from .pages import StoryPage
+
+# What a story's revision holds: the story and every item on its page.
+reversion.register(KeyPointCitation)
+reversion.register(KeyPoint, follow=["citation_links"])
+for _model in (HeroImage, Source, Video, ExternalResource, StoryNote):
+    reversion.register(_model)
+reversion.register(
+    Story, follow=["hero_image", "sources", "key_points", "videos", "resources", "notes"]
+)
+reversion.register(Article)
+reversion.register(Outlet)
+reversion.register(Feed)
+
+# Positions move through this range while a reorder is saved, so that swapping two items
+# never trips the one-position-per-item constraint halfway.
+REORDER_OFFSET = 1_000_000
+
+
+class OrderedItemFormSet(CustomInlineFormSet):
+    """Saves drag-and-drop reorders safely and hands each form its story."""
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if getattr(self.form, "takes_story", False):
+            kwargs["story"] = self.instance
+        return kwargs
+
+    def save(self, commit=True):
+        if not self.instance.pk:
+            return super().save(commit)
+        items = self.model.objects.filter(**{self.fk.name: self.instance})
+        items.update(position=F("position") + REORDER_OFFSET)
+        saved = super().save(commit)
+        items.filter(position__gte=REORDER_OFFSET).update(position=F("position") - REORDER_OFFSET)
+        return saved
+
+
+class SourceFormSet(OrderedItemFormSet):
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            source = form.instance
+            if source.pk:
+                citing = cited_by(source)
+                if citing:
+                    raise ValidationError(
+                        f"Source “{source.article}” cannot be removed: it is cited by "
+                        f"{'; '.join(citing)}. Remove those citations first."
+                    )
+
+
+def cited_by(source):
+    """What on the story page cites a source: key points and timeline entries, by name."""
+    names = [
+        f"key point “{link.key_point.heading}”"
+        for link in source.citation_links.select_related("key_point")
+    ]
+    story = source.story
+    if story.timeline_id:
+        names += [
+            f"timeline entry “{link.entry.date_label}”"
+            for link in EntryCitation.objects.filter(
+                entry__timeline_id=story.timeline_id, article_id=source.article_id
+            ).select_related("entry")
+        ]
+    return names
+
+
+class HeroImageInline(admin.StackedInline):
+    model = HeroImage
+    can_delete = True
+    max_num = 1
+    extra = 1
+    fields = [
+        "preview",
+        "image",
+        "image_url",
+        "alt_text",
+        "caption",
+        "credit",
+        ("source_name", "source_url"),
+        "full_size_url",
+    ]
+    readonly_fields = ["preview"]
+
+    @admin.display(description="Preview")
+    def preview(self, image):
+        if not image or not image.src:
+            return "No image yet."
+        return format_html(
+            '<img src="{}" alt="{}" style="max-height: 120px">', image.src, image.alt_text
+        )
+
+
+class SourceInline(SortableInlineAdminMixin, admin.TabularInline):
+    model = Source
+    form = SourceInlineForm
+    formset = SourceFormSet
+    extra = 0
+    verbose_name = "source"
+    verbose_name_plural = "sources — their order is the citation numbering [1], [2], …"
+    fields = ["number", "url", "title", "outlet", "new_outlet", "author", "published"]
+    readonly_fields = ["number"]
+
+    @admin.display(description="#")
+    def number(self, source):
+        if not source.pk:
+            return "new"
+        return f"[{source.story.sources.filter(position__lt=source.position).count() + 1}]"
+
+
+class KeyPointInline(SortableInlineAdminMixin, admin.StackedInline):
+    model = KeyPoint
+    form = KeyPointInlineForm
+    formset = OrderedItemFormSet
+    extra = 0
+    readonly_fields = ["cites"]
+
+    @admin.display(description="Cites")
+    def cites(self, key_point):
+        return citation_numbers(key_point)
+
+
+def citation_numbers(key_point):
+    if not key_point.pk:
+        return "—"
+    positions = list(key_point.story.sources.values_list("pk", flat=True))
+    numbers = sorted(
+        positions.index(pk) + 1
+        for pk in key_point.citation_links.values_list("source_id", flat=True)
+    )
+    if not numbers:
+        return format_html('<strong class="errornote">⚠ No citation</strong>')
+    return "".join(f"[{n}]" for n in numbers)
+
+
+class VideoInline(SortableInlineAdminMixin, admin.TabularInline):
+    model = Video
+    formset = OrderedItemFormSet
+    extra = 0
+
+
+class ExternalResourceInline(SortableInlineAdminMixin, admin.TabularInline):
+    model = ExternalResource
+    formset = OrderedItemFormSet
+    extra = 0
+
+
+class StoryNoteInline(admin.TabularInline):
+    model = StoryNote
+    extra = 0
+    verbose_name_plural = "update notes readers see (add new ones with “This change is” above)"
+    fields = ["kind", "text", "created_at"]
+
+
+class PreviewReady(Exception):
+    """Carries a preview out of the admin's transaction, which then rolls back."""
+
+    def __init__(self, response):
+        self.response = response
+
+
+@admin.register(Story)
+class StoryAdmin(SortableAdminBase, CompareVersionAdmin):
+    form = StoryAdminForm
+    change_form_template = "admin/stories/story/change_form.html"
+    list_display = [
+        "headline",
+        "status_label",
+        "feed_names",
+        "updated_at",
+        "source_count",
+        "key_point_count",
+        "uncited",
+    ]
+    list_filter = ["status", "feeds"]
+    search_fields = ["headline", "slug"]
+    date_hierarchy = "updated_at"
+    prepopulated_fields = {"slug": ("headline",)}
+    autocomplete_fields = ["timeline"]
+    filter_horizontal = ["feeds"]
+    inlines = [
+        HeroImageInline,
+        SourceInline,
+        KeyPointInline,
+        VideoInline,
+        ExternalResourceInline,
+        StoryNoteInline,
+    ]
+    fieldsets = [
+        (None, {"fields": ["headline", "slug", "summary", "status", "feeds", "timeline"]}),
+        (
+            "What readers are told about this change",
+            {"fields": ["change_kind", "change_note", "loaded_version"]},
+        ),
+        (
+            "Publication times",
+            {
+                "classes": ["collapse"],
+                "fields": ["published_at", "updated_at"],
+                "description": "First published is set when the story is published; give a "
+                "future time to schedule it. “Updated” moves when a change is marked as an "
+                "update.",
+            },
+        ),
+    ]
+    actions = ["publish_selected", "archive_selected"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("feeds")
+            .annotate(
+                sources_total=Count("sources", distinct=True),
+                key_points_total=Count("key_points", distinct=True),
+                uncited_total=Count(
+                    "key_points",
+                    filter=Q(key_points__citation_links__isnull=True),
+                    distinct=True,
+                ),
+            )
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class FormWithUser(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, user=request.user, **kwargs)
+
+        return FormWithUser
+
+    # --- List columns -------------------------------------------------------------------
+
+    @admin.display(description="Status", ordering="status")
+    def status_label(self, story):
+        if story.status == Story.Status.PUBLISHED and not story.is_public:
+            return "Scheduled"
+        return story.get_status_display()
+
+    @admin.display(description="Feeds")
+    def feed_names(self, story):
+        return ", ".join(feed.name for feed in story.feeds.all())
+
+    @admin.display(description="Sources", ordering="sources_total")
+    def source_count(self, story):
+        return story.sources_total
+
+    @admin.display(description="Key points", ordering="key_points_total")
+    def key_point_count(self, story):
+        return story.key_points_total
+
+    @admin.display(description="Uncited points")
+    def uncited(self, story):
+        if story.uncited_total:
+            return format_html("<strong>⚠ {}</strong>", story.uncited_total)
+        return ""
+
+    # --- Who may do what (enforced here, whatever the browser sends) ---------------------
+
+    @staticmethod
+    def can_publish(request):
+        return request.user.has_perm("stories.publish_story")
+
+    def is_locked_for(self, request, story):
+        """Reporters may not touch a story once it is published or archived."""
+        return (
+            story is not None
+            and story.status in (Story.Status.PUBLISHED, Story.Status.ARCHIVED)
+            and not self.can_publish(request)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self.is_locked_for(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self.is_locked_for(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        if (
+            not self.can_publish(request)
+            and queryset.exclude(status__in=[Story.Status.DRAFT, Story.Status.IN_REVIEW]).exists()
+        ):
+            raise PermissionDenied("Only an editor can delete published or archived stories.")
+        super().delete_queryset(request, queryset)
+
+    def get_actions(self, request, *args, **kwargs):
+        actions = super().get_actions(request, *args, **kwargs)
+        if not self.can_publish(request):
+            actions.pop("publish_selected", None)
+            actions.pop("archive_selected", None)
+        if self.has_change_permission(request):
+            for feed in Feed.objects.all():
+                name = f"add_to_feed_{feed.pk}"
+                actions[name] = (add_to_feed(feed), name, f"Add selected stories to “{feed.name}”")
+        return actions
+
+    # --- Saving --------------------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        note = form.reader_note(obj)
+        if change:
+            obj.version = F("version") + 1
+        super().save_model(request, obj, form, change)
+        obj.refresh_from_db(fields=["version"])
+        if note is not None:
+            note.save()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        story = form.instance
+        story.update_search_text()
+        uncited = story.key_points.filter(citation_links__isnull=True)
+        if uncited.exists():
+            self.message_user(
+                request,
+                "These key points cite no source yet: "
+                + "; ".join(f"“{kp.heading}”" for kp in uncited),
+                messages.WARNING,
+            )
+
+    # --- Preview -------------------------------------------------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except PreviewReady as preview:
+            return preview.response
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.raise_for_preview(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self.raise_for_preview(request, obj)
+        return super().response_change(request, obj)
+
+    def raise_for_preview(self, request, obj):
+        """Render the page from the saved form, then let the transaction roll everything back."""
+        if "_preview" not in request.POST:
+            return
+        story = Story.objects.for_page().get(pk=obj.pk)
+        response = render(
+            request,
+            "stories/story_detail.html",
+            {"story": story, "page": StoryPage(story), "unsaved_preview": True},
+        )
+        response["Cache-Control"] = "private, no-store"
+        raise PreviewReady(response)
+
+    # --- Bulk actions --------------------------------------------------------------------
+
+    @admin.action(description="Publish selected stories", permissions=["change"])
+    def publish_selected(self, request, queryset):
+        self._set_status(request, queryset, Story.Status.PUBLISHED)
+
+    @admin.action(description="Archive selected stories", permissions=["change"])
+    def archive_selected(self, request, queryset):
+        self._set_status(request, queryset, Story.Status.ARCHIVED)
+
+    def _set_status(self, request, queryset, status):
+        if not self.can_publish(request):
+            raise PermissionDenied("Only an editor can publish or archive stories.")
+        now = timezone.now()
+        count = 0
+        for story in queryset:
+            with reversion.create_revision():
+                story.status = status
+                if status == Story.Status.PUBLISHED and story.published_at is None:
+                    story.published_at = now
+                story.version = F("version") + 1
+                story.save()
+                reversion.set_user(request.user)
+                reversion.set_comment(f"Bulk action: {story.get_status_display().lower()}")
+            self.log_change(request, story, f"Status set to {status} (bulk action).")
+            count += 1
+        self.message_user(
+            request, f"{count} stories are now {Story.Status(status).label.lower()}."
+        )
+
+
+def add_to_feed(feed):
+    def action(model_admin, request, queryset):
+        count = 0
+        for story in queryset:
+            if model_admin.is_locked_for(request, story):
+                raise PermissionDenied("Only an editor can change published or archived stories.")
+            with reversion.create_revision():
+                story.feeds.add(feed)
+                story.save(update_fields=["modified_at"])
+                reversion.set_user(request.user)
+                reversion.set_comment(f"Bulk action: added to {feed.name}")
+            model_admin.log_change(request, story, f"Added to feed {feed.name} (bulk action).")
+            count += 1
+        model_admin.message_user(request, f"{count} stories added to “{feed.name}”.")
+
+    return action
+
+
+@admin.register(Feed)
+class FeedAdmin(CompareVersionAdmin):
+    list_display = ["name", "slug", "nav_position", "is_homepage", "story_count"]
+    list_editable = ["nav_position"]
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(stories_total=Count("stories"))
+
+    @admin.display(description="Stories", ordering="stories_total")
+    def story_count(self, feed):
+        return feed.stories_total
+
+
+@admin.register(Outlet)
+class OutletAdmin(CompareVersionAdmin):
+    list_display = ["name", "website", "article_count"]
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(articles_total=Count("articles"))
+
+    @admin.display(description="Articles", ordering="articles_total")
+    def article_count(self, outlet):
+        return outlet.articles_total
+
+
+@admin.register(Article)
+class ArticleAdmin(CompareVersionAdmin):
+    list_display = ["title", "outlet", "published_at", "cited_by"]
+    list_filter = ["outlet"]
+    search_fields = ["title", "url", "author"]
+    autocomplete_fields = ["outlet"]
+    date_hierarchy = "published_at"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("outlet")
+            .prefetch_related("sources__story")
+        )
+
+    @admin.display(description="Stories citing it")
+    def cited_by(self, article):
+        stories = {source.story for source in article.sources.all()}
+        return format_html_join(", ", "{}", ((story.headline,) for story in stories)) or "—"

@@ -1,0 +1,61 @@
+"""RSS 2.0 and Atom syndication of the home page feed and of each topic feed."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed as SyndicationFeed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from .models import Feed, Story
+
+ITEMS = 30
+
+
+class StoriesRSS(SyndicationFeed):
+    def get_object(self, request, slug=None):
+        if slug is None:
+            return Feed.objects.filter(is_homepage=True).first()
+        return get_object_or_404(Feed, slug=slug)
+
+    def title(self, feed):
+        name = feed.name if feed else "Top Headlines"
+        return f"{name} — {settings.SITE_NAME}"
+
+    def link(self, feed):
+        return feed.get_absolute_url() if feed else reverse("stories:home")
+
+    def feed_url(self, feed):
+        if feed is None or feed.is_homepage:
+            return reverse(self.url_names[0])
+        return reverse(self.url_names[1], kwargs={"slug": feed.slug})
+
+    def description(self, feed):
+        return (
+            feed.description if feed else ""
+        ) or f"The latest coverage from {settings.SITE_NAME}."
+
+    def items(self, feed):
+        stories = Story.objects.published().for_cards()
+        if feed is not None:
+            stories = stories.filter(feeds=feed)
+        return stories.order_by("-updated_at", "-pk")[:ITEMS]
+
+    def item_title(self, story):
+        return story.headline
+
+    def item_description(self, story):
+        return story.summary or story.first_point_heading or ""
+
+    def item_pubdate(self, story):
+        return story.published_at
+
+    def item_updateddate(self, story):
+        return story.updated_at
+
+    url_names = ("stories:rss", "stories:feed_rss")
+
+
+class StoriesAtom(StoriesRSS):
+    feed_type = Atom1Feed
+    subtitle = StoriesRSS.description
+    url_names = ("stories:atom", "stories:feed_atom")

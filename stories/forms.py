@@ -1,0 +1,275 @@
+"""Admin forms: the story's workflow rules, sources added by URL, citations by number."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .models import Article, KeyPoint, KeyPointCitation, Outlet, Source, Story, StoryNote
+
+
+class StoryAdminForm(forms.ModelForm):
+    """The story screen: status rules, optimistic locking and the update note."""
+
+    class ChangeKind(models.TextChoices):
+        EDIT = "edit", "Minor edit: readers see no change of the Updated time"
+        UPDATE = "update", "Update: move “Updated” to now and tell readers what changed"
+        CORRECTION = "correction", "Correction: tell readers what was wrong"
+
+    # The version the editor's form was opened at; a save against an older one is refused.
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    change_kind = forms.ChoiceField(
+        label="This change is",
+        choices=ChangeKind,
+        initial=ChangeKind.EDIT,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    change_note = forms.CharField(
+        label="Note for readers",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shown in the story's Updates list. Required for an update or a correction.",
+    )
+
+    class Meta:
+        model = Story
+        fields = [
+            "headline",
+            "slug",
+            "summary",
+            "status",
+            "feeds",
+            "timeline",
+            "published_at",
+            "updated_at",
+        ]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+        status = self.fields.get("status")
+        if status is not None and not self.can_publish:
+            allowed = {Story.Status.DRAFT, Story.Status.IN_REVIEW}
+            status.choices = [
+                (value, label) for value, label in status.choices if value in allowed
+            ]
+            status.help_text = "Reporters send stories to review; an editor publishes them."
+
+    @property
+    def can_publish(self):
+        return self.user is not None and self.user.has_perm("stories.publish_story")
+
+    def clean(self):
+        cleaned = super().clean()
+        self._check_not_stale()
+        self._check_workflow(cleaned)
+        kind = cleaned.get("change_kind") or self.ChangeKind.EDIT
+        if kind != self.ChangeKind.EDIT and not cleaned.get("change_note", "").strip():
+            self.add_error("change_note", "Tell readers what changed in a short note.")
+        if kind != self.ChangeKind.EDIT and not self.instance.pk:
+            self.add_error("change_kind", "A new story has nothing to update or correct yet.")
+        self._set_times(cleaned, kind)
+        return cleaned
+
+    def _set_times(self, cleaned, kind):
+        """The times publishing implies, set before the model's own validation runs."""
+        now = timezone.now()
+        if self.instance.pk and self.instance.is_public and "published_at" in self.changed_data:
+            self.add_error("published_at", "The first-published time is set once and stays.")
+            cleaned["published_at"] = self.instance.published_at
+        if cleaned.get("status") == Story.Status.PUBLISHED and not cleaned.get("published_at"):
+            cleaned["published_at"] = now
+        published_at = cleaned.get("published_at")
+        if kind == self.ChangeKind.UPDATE:
+            cleaned["updated_at"] = max(now, published_at) if published_at else now
+        elif published_at and not cleaned.get("updated_at"):
+            cleaned["updated_at"] = published_at
+
+    def _check_not_stale(self):
+        if not self.instance.pk:
+            return
+        loaded = self.cleaned_data.get("loaded_version")
+        # Lock the row until this save commits, so that two saves cannot both pass the check.
+        current = (
+            Story.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+        if loaded is not None and current is not None and loaded != current:
+            raise ValidationError(
+                "Someone else saved this story after you opened it, so your changes were not "
+                "saved (nothing was lost: theirs are kept). Copy what you changed, reload the "
+                "page and apply it again.",
+                code="stale",
+            )
+
+    def _check_workflow(self, cleaned):
+        if self.can_publish:
+            return
+        was = self.initial.get("status") if self.instance.pk else None
+        if was in (Story.Status.PUBLISHED, Story.Status.ARCHIVED):
+            raise ValidationError(
+                "Only an editor can change a published or archived story.", code="permission"
+            )
+        if cleaned.get("status") not in (Story.Status.DRAFT, Story.Status.IN_REVIEW):
+            self.add_error("status", "Only an editor can publish or archive a story.")
+        for name in ("published_at", "updated_at"):
+            if name in self.changed_data:
+                self.add_error(name, "Only an editor can set publication times.")
+
+    def reader_note(self, story):
+        """The update or correction note this save adds for readers, if any."""
+        kind = self.cleaned_data.get("change_kind")
+        if kind in (self.ChangeKind.UPDATE, self.ChangeKind.CORRECTION):
+            return StoryNote(story=story, kind=kind, text=self.cleaned_data["change_note"].strip())
+        return None
+
+
+class SourceInlineForm(forms.ModelForm):
+    """A source added by pasting its URL: a known article is reused, a new one is created."""
+
+    url = forms.URLField(label="Article URL", assume_scheme="https", max_length=500)
+    title = forms.CharField(max_length=500, required=False, help_text="Needed for a new article.")
+    outlet = forms.ModelChoiceField(Outlet.objects.all(), required=False)
+    new_outlet = forms.CharField(
+        label="or new outlet", max_length=200, required=False, help_text="Creates the outlet."
+    )
+    author = forms.CharField(max_length=200, required=False)
+    published = forms.DateTimeField(label="Published", required=False)
+
+    class Meta:
+        model = Source
+        fields = ["position"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        article = self.instance.article if self.instance.article_id else None
+        if article is not None:
+            self.initial.update(
+                url=article.url,
+                title=article.title,
+                outlet=article.outlet_id,
+                author=article.author,
+                published=article.published_at,
+            )
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if not url.lower().startswith(("http://", "https://")):
+            raise ValidationError("Enter an http or https address.")
+        return url
+
+    def clean(self):
+        cleaned = super().clean()
+        url = cleaned.get("url")
+        if not url:
+            return cleaned
+        self.article = Article.objects.filter(url=url).select_related("outlet").first()
+        if self.article is None:
+            if not cleaned.get("title"):
+                self.add_error("title", "A new article needs its title.")
+            if not cleaned.get("outlet") and not cleaned.get("new_outlet", "").strip():
+                self.add_error("outlet", "Choose the article's outlet or name a new one.")
+        return cleaned
+
+    def save(self, commit=True):
+        source = super().save(commit=False)
+        article = self.article or Article(url=self.cleaned_data["url"])
+        outlet = self.cleaned_data.get("outlet")
+        new_outlet = self.cleaned_data.get("new_outlet", "").strip()
+        if new_outlet:
+            outlet, _ = Outlet.objects.get_or_create(
+                name=new_outlet, defaults={"slug": unique_slug(Outlet, new_outlet)}
+            )
+        changes = {
+            "title": self.cleaned_data.get("title") or article.title,
+            "author": self.cleaned_data.get("author") or article.author,
+            "published_at": self.cleaned_data.get("published") or article.published_at,
+        }
+        if outlet is not None:
+            changes["outlet"] = outlet
+        dirty = article.pk is None or any(
+            getattr(article, name, None) != value for name, value in changes.items()
+        )
+        for name, value in changes.items():
+            setattr(article, name, value)
+        if dirty:
+            article.full_clean()
+            article.save()
+        source.article = article
+        if commit:
+            source.save()
+        return source
+
+
+def unique_slug(model, name):
+    base = slugify(name)[:90] or "outlet"
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+class CitationsField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, *args, numbers=None, **kwargs):
+        self.numbers = numbers or {}
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        number = self.numbers.get(obj.pk)
+        article = getattr(obj, "article", obj)
+        prefix = f"[{number}] " if number else ""
+        return f"{prefix}{article.outlet.name}: {article.title}"
+
+
+class KeyPointInlineForm(forms.ModelForm):
+    """A key point citing its story's sources, picked by number."""
+
+    takes_story = True  # OrderedItemFormSet passes the story, also to forms of new points
+
+    citations = CitationsField(
+        Source.objects.none(),
+        required=False,
+        help_text="Save the story with its sources first; then pick what this point cites.",
+    )
+
+    class Meta:
+        model = KeyPoint
+        fields = ["position", "heading", "body", "citations"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, story=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        story = story or (self.instance.story if self.instance.story_id else None)
+        sources = (
+            Source.objects.filter(story=story).select_related("article__outlet")
+            if story is not None and story.pk
+            else Source.objects.none()
+        )
+        field = self.fields["citations"]
+        field.queryset = sources
+        field.numbers = {source.pk: n for n, source in enumerate(sources, start=1)}
+        if self.instance.pk:
+            self.initial["citations"] = list(
+                self.instance.citation_links.values_list("source_id", flat=True)
+            )
+
+    def save_citations(self):
+        """Called after the key point is saved (ModelForm.save calls _save_m2m)."""
+        chosen = set(self.cleaned_data.get("citations") or [])
+        existing = {link.source: link for link in self.instance.citation_links.all()}
+        for source, link in existing.items():
+            if source not in chosen:
+                link.delete()
+        for source in chosen - set(existing):
+            KeyPointCitation.objects.create(key_point=self.instance, source=source)
+
+    def _save_m2m(self):
+        self.save_citations()

@@ -1,0 +1,26 @@
+"""Write every story to a folder, one file per story, in the format load_stories reads."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from stories.documents import dump_story, write_file
+from stories.models import Story
+
+
+class Command(BaseCommand):
+    help = "Write every story (any status) into DIR as <slug>.yaml, the format load_stories reads."
+
+    def add_arguments(self, parser):
+        parser.add_argument("directory", metavar="DIR")
+
+    def handle(self, *args, directory, **options):
+        folder = Path(directory)
+        if folder.exists() and not folder.is_dir():
+            raise CommandError(f"{folder}: exists and is not a folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        count = 0
+        for story in Story.objects.order_by("pk").iterator(chunk_size=200):
+            write_file(folder / f"{story.slug}.yaml", dump_story(story))
+            count += 1
+        self.stdout.write(self.style.SUCCESS(f"Wrote {count} stories to {folder}."))

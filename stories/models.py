@@ -1,0 +1,553 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Coalesce, JSONObject
+from django.urls import reverse
+from django.utils import timezone
+
+from .constraints import http_url, not_blank
+from .expressions import JSONArrayAgg
+from .fields import HttpURLField
+from .markdown import render_markdown
+
+
+class ContentVersion(models.Model):
+    """One row that changes whenever anything the public pages show changes.
+
+    Every save or delete of public content bumps it (stories.signals), so a page cached under
+    the version it was rendered at is never served after a change, by any process, whatever
+    the cache backend. It also carries what every page needs and what changes only with it:
+    the navigation, and the next moment a scheduled story goes live (which bumps it too).
+    """
+
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+    next_publish_at = models.DateTimeField(null=True, blank=True)
+    navigation = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = "content version"
+        verbose_name_plural = "content version"
+
+    def __str__(self):
+        return f"version {self.version} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+    @classmethod
+    def current(cls):
+        """The state every public request reads first: a single-row primary-key lookup."""
+        state = cls.objects.filter(pk=1).first()
+        if state is None or (state.next_publish_at and state.next_publish_at <= timezone.now()):
+            cls.bump()
+            state = cls.objects.get(pk=1)
+        return state
+
+    @classmethod
+    def bump(cls):
+        now = timezone.now()
+        values = {
+            "changed_at": now,
+            "next_publish_at": Story.objects.filter(
+                status=Story.Status.PUBLISHED, published_at__gt=now
+            ).aggregate(next=models.Min("published_at"))["next"],
+            "navigation": [
+                {"name": feed.name, "url": feed.get_absolute_url(), "slug": feed.slug}
+                for feed in Feed.objects.all()
+            ],
+        }
+        if not cls.objects.filter(pk=1).update(version=models.F("version") + 1, **values):
+            cls.objects.get_or_create(pk=1, defaults={"version": 1, **values})
+
+
+class Feed(models.Model):
+    """A named collection of stories: Top Headlines, or a topic such as Latin America."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    nav_position = models.PositiveIntegerField(
+        "place in navigation",
+        default=0,
+        help_text="Feeds are listed in the site navigation in this order.",
+    )
+    is_homepage = models.BooleanField(
+        "home page feed",
+        default=False,
+        help_text="The feed shown on the front page (Top Headlines). Only one feed can be it.",
+    )
+
+    class Meta:
+        ordering = ["nav_position", "name"]
+        verbose_name = "feed"
+        verbose_name_plural = "feeds"
+        constraints = [
+            not_blank("name", "feed_name_not_blank"),
+            models.UniqueConstraint(
+                fields=["is_homepage"],
+                condition=models.Q(is_homepage=True),
+                name="feed_single_homepage",
+                violation_error_message="Another feed is already the home page feed.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        if self.is_homepage:
+            return reverse("stories:home")
+        return reverse("stories:feed", kwargs={"slug": self.slug})
+
+
+class StoryQuerySet(models.QuerySet):
+    def published(self):
+        """Stories readers may see: published, and not scheduled for later."""
+        return self.filter(status=Story.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def visible_to(self, user):
+        """Editors may preview any story at its public address; readers see published ones."""
+        if user.is_authenticated and user.has_perm("stories.view_story"):
+            return self.all()
+        return self.published()
+
+    def for_cards(self):
+        """What a feed shows of each story: image, first key point, number of articles."""
+        first_point = KeyPoint.objects.filter(story=models.OuterRef("pk")).order_by("position")
+        return self.select_related("hero_image").annotate(
+            first_point_heading=models.Subquery(first_point.values("heading")[:1]),
+            article_count=article_count(),
+        )
+
+    def for_page(self):
+        """The story row with everything small it shows, for StoryPage to complete."""
+        return self.select_related("hero_image", "timeline").annotate(
+            videos_data=_json_items(
+                Video, "position", "title", "url", "provider", "thumbnail_url", "duration"
+            ),
+            resources_data=_json_items(
+                ExternalResource, "position", "title", "url", "description"
+            ),
+            notes_data=_json_items(StoryNote, "kind", "text", "created_at"),
+        )
+
+
+class Story(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    headline = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.TextField(blank=True, help_text="One or two sentences for feeds and sharing.")
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        "first published",
+        null=True,
+        blank=True,
+        help_text="Set once when the story is first published; a future time schedules it.",
+    )
+    updated_at = models.DateTimeField(
+        "updated",
+        null=True,
+        blank=True,
+        help_text='The "Updated" time readers see. It moves only when an editor marks an update.',
+    )
+    feeds = models.ManyToManyField(Feed, related_name="stories", blank=True)
+    timeline = models.ForeignKey(
+        "timelines.Timeline",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="stories",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Changes on every save: drives cache validation, unlike the editorial updated_at.
+    modified_at = models.DateTimeField(auto_now=True)
+    # Headline, summary, key points and timeline entries in one column that search indexes;
+    # rebuilt by update_search_text() whenever one of them changes.
+    search_text = models.TextField(editable=False, default="")
+    # Optimistic locking: a form saved against an older version is refused (see admin).
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = StoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = "story"
+        verbose_name_plural = "stories"
+        permissions = [("publish_story", "Can publish, schedule, unpublish and archive stories")]
+        constraints = [
+            not_blank("headline", "story_headline_not_blank"),
+            models.CheckConstraint(
+                condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
+                name="story_published_has_time",
+                violation_error_message="A published story needs its first-published time.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-updated_at", "-id"], name="story_status_updated_idx"),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        if self.status == self.Status.PUBLISHED and self.published_at and not self.updated_at:
+            self.updated_at = self.published_at
+        old_slug = getattr(self, "_saved_slug", None)
+        super().save(*args, **kwargs)
+        # A published story's old address keeps working (see PreviousSlug).
+        if old_slug and old_slug != self.slug and self.published_at:
+            PreviousSlug.objects.update_or_create(slug=old_slug, defaults={"story": self})
+            PreviousSlug.objects.filter(slug=self.slug).delete()
+        self._saved_slug = self.slug
+
+    def get_absolute_url(self):
+        return reverse("stories:story", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values, *args, **kwargs):
+        story = super().from_db(db, field_names, values, *args, **kwargs)
+        story._saved_slug = story.slug if "slug" in field_names else None
+        return story
+
+    def update_search_text(self):
+        parts = [self.headline, self.summary]
+        for heading, body in self.key_points.values_list("heading", "body"):
+            parts += [heading, body]
+        if self.timeline_id:
+            parts += self.timeline.entries.values_list("text", flat=True)
+        self.search_text = "\n".join(parts)
+        Story.objects.filter(pk=self.pk).update(search_text=self.search_text)
+
+    @property
+    def is_public(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+
+class PreviousSlug(models.Model):
+    """An address a published story had before its slug changed; it redirects permanently."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="previous_slugs")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = "previous slug"
+        verbose_name_plural = "previous slugs"
+
+    def __str__(self):
+        return self.slug
+
+
+class HeroImage(models.Model):
+    """The picture at the top of a story, with the caption and credit readers see under it."""
+
+    story = models.OneToOneField(
+        Story, on_delete=models.CASCADE, primary_key=True, related_name="hero_image"
+    )
+    image = models.ImageField(upload_to="stories/%Y/%m/", blank=True)
+    image_url = HttpURLField(
+        "remote image URL",
+        blank=True,
+        help_text="For imported coverage: used when no file is uploaded.",
+    )
+    alt_text = models.CharField(
+        max_length=300, help_text="What the image shows, for screen readers."
+    )
+    caption = models.TextField(blank=True)
+    credit = models.CharField(max_length=200, blank=True, help_text='For example "Image: BBC".')
+    source_name = models.CharField(
+        max_length=200, blank=True, help_text='Who made the original, e.g. "Colombia Presidency".'
+    )
+    source_url = HttpURLField("source link", blank=True)
+    full_size_url = HttpURLField("full-size original", blank=True)
+
+    class Meta:
+        verbose_name = "hero image"
+        verbose_name_plural = "hero images"
+        constraints = [
+            not_blank("alt_text", "heroimage_alt_text_not_blank"),
+            models.CheckConstraint(
+                condition=~models.Q(image="") | ~models.Q(image_url=""),
+                name="heroimage_has_image",
+                violation_error_message="Upload an image or give a remote image URL.",
+            ),
+            http_url("image_url", "heroimage_image_url_http", optional=True),
+            http_url("source_url", "heroimage_source_url_http", optional=True),
+            http_url("full_size_url", "heroimage_full_size_url_http", optional=True),
+        ]
+
+    def __str__(self):
+        return self.alt_text
+
+    @property
+    def src(self):
+        return self.image.url if self.image else self.image_url
+
+
+class Outlet(models.Model):
+    """A publisher whose articles stories cite: BBC, Reuters, ..."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    website = HttpURLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "outlet"
+        verbose_name_plural = "outlets"
+        constraints = [
+            not_blank("name", "outlet_name_not_blank"),
+            http_url("website", "outlet_website_http", optional=True),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Article(models.Model):
+    """An outlet's article. Stories cite it through their sources; timeline entries directly."""
+
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="articles")
+    title = models.CharField(max_length=500)
+    url = HttpURLField("URL", unique=True)
+    author = models.CharField(max_length=200, blank=True)
+    published_at = models.DateTimeField("publication time", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-published_at", "id"]
+        verbose_name = "article"
+        verbose_name_plural = "articles"
+        constraints = [
+            not_blank("title", "article_title_not_blank"),
+            http_url("url", "article_url_http"),
+        ]
+
+    def __str__(self):
+        return f"{self.outlet}: {self.title}" if self.outlet_id else self.title
+
+
+class StoryItem(models.Model):
+    """An item listed in order on a story page."""
+
+    position = models.PositiveIntegerField(default=0, db_index=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["position"]
+
+
+class Source(StoryItem):
+    """An article in a story's numbered list of sources; its rank is its citation number."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="sources")
+    # RESTRICT: an article survives while any story still lists it.
+    article = models.ForeignKey(Article, on_delete=models.RESTRICT, related_name="sources")
+
+    class Meta(StoryItem.Meta):
+        verbose_name = "source"
+        verbose_name_plural = "sources"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "position"],
+                name="source_unique_position",
+                violation_error_message="Two sources of this story have the same position.",
+            ),
+            models.UniqueConstraint(
+                fields=["story", "article"],
+                name="source_unique_article",
+                violation_error_message="This article is already a source of the story.",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.article)
+
+
+class KeyPoint(StoryItem):
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="key_points")
+    heading = models.CharField(max_length=300)
+    body = models.TextField(help_text="Markdown: *emphasis*, **bold**, [links](https://...).")
+    body_html = models.TextField(editable=False, default="")
+    citations = models.ManyToManyField(
+        Source, through="KeyPointCitation", related_name="key_points", blank=True
+    )
+
+    class Meta(StoryItem.Meta):
+        verbose_name = "key point"
+        verbose_name_plural = "key points"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "position"],
+                name="keypoint_unique_position",
+                violation_error_message="Two key points of this story have the same position.",
+            ),
+            not_blank("heading", "keypoint_heading_not_blank"),
+            not_blank("body", "keypoint_body_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.heading
+
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
+    def render(self):
+        """Store the sanitized HTML of the body (bulk_create callers call this themselves)."""
+        self.body_html = render_markdown(self.body)
+
+
+class KeyPointCitation(models.Model):
+    """A key point citing one of its story's sources.
+
+    It points at the Source row, not at a number: reordering sources renumbers every
+    citation with them, and a cited source cannot be removed (RESTRICT) until the
+    citation is.
+    """
+
+    key_point = models.ForeignKey(
+        KeyPoint, on_delete=models.CASCADE, related_name="citation_links"
+    )
+    source = models.ForeignKey(Source, on_delete=models.RESTRICT, related_name="citation_links")
+
+    class Meta:
+        verbose_name = "key point citation"
+        verbose_name_plural = "key point citations"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key_point", "source"],
+                name="keypointcitation_unique",
+                violation_error_message="The key point already cites this source.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.key_point} → {self.source}"
+
+    def clean(self):
+        if (
+            self.key_point_id
+            and self.source_id
+            and self.key_point.story_id != self.source.story_id
+        ):
+            raise ValidationError({"source": "A key point can only cite its own story's sources."})
+
+
+class Video(StoryItem):
+    class Provider(models.TextChoices):
+        YOUTUBE = "youtube", "YouTube"
+        VIMEO = "vimeo", "Vimeo"
+        OTHER = "other", "Other"
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="videos")
+    title = models.CharField(max_length=300)
+    url = HttpURLField("URL")
+    provider = models.CharField(max_length=10, choices=Provider, default=Provider.OTHER)
+    thumbnail_url = HttpURLField("thumbnail URL", blank=True)
+    duration = models.DurationField(null=True, blank=True, help_text="hh:mm:ss")
+
+    class Meta(StoryItem.Meta):
+        verbose_name = "video"
+        verbose_name_plural = "videos"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "position"],
+                name="video_unique_position",
+                violation_error_message="Two videos of this story have the same position.",
+            ),
+            not_blank("title", "video_title_not_blank"),
+            http_url("url", "video_url_http"),
+            http_url("thumbnail_url", "video_thumbnail_url_http", optional=True),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ExternalResource(StoryItem):
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="resources")
+    title = models.CharField(max_length=300)
+    url = HttpURLField("URL")
+    description = models.CharField(max_length=500, blank=True)
+
+    class Meta(StoryItem.Meta):
+        verbose_name = "external resource"
+        verbose_name_plural = "external resources"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "position"],
+                name="resource_unique_position",
+                violation_error_message="Two resources of this story have the same position.",
+            ),
+            not_blank("title", "resource_title_not_blank"),
+            http_url("url", "resource_url_http"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class StoryNote(models.Model):
+    """An update or a correction, shown to readers in the story's Updates list."""
+
+    class Kind(models.TextChoices):
+        UPDATE = "update", "Update"
+        CORRECTION = "correction", "Correction"
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.UPDATE)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "update note"
+        verbose_name_plural = "update notes"
+        constraints = [not_blank("text", "storynote_text_not_blank")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+
+def _json_items(model, *fields):
+    """A story's rows of `model` as a JSON array of objects, as a subquery of the story."""
+    rows = (
+        model.objects.filter(story=models.OuterRef("pk"))
+        .values("story")
+        .annotate(items=JSONArrayAgg(JSONObject(**{name: name for name in fields})))
+        .values("items")
+    )
+    return models.Subquery(rows, output_field=models.JSONField())
+
+
+def article_count():
+    """How many articles a story's page lists: its sources plus any others its timeline cites."""
+    from timelines.models import EntryCitation  # timelines imports this module
+
+    sources = Source.objects.filter(story=models.OuterRef("pk"))
+    others = EntryCitation.objects.filter(entry__timeline=models.OuterRef("timeline_id")).exclude(
+        article__in=Source.objects.filter(story=models.OuterRef(models.OuterRef("pk"))).values(
+            "article"
+        )
+    )
+    return Coalesce(_count(sources, "pk"), 0) + Coalesce(
+        _count(others, "article", distinct=True), 0
+    )
+
+
+def _count(queryset, field, distinct=False):
+    return models.Subquery(
+        queryset.order_by()
+        .annotate(group=models.Value(1))
+        .values("group")
+        .annotate(total=models.Count(field, distinct=distinct))
+        .values("total"),
+        output_field=models.IntegerField(),
+    )

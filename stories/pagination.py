@@ -1,0 +1,46 @@
+"""Keyset pagination for feeds: "older stories" continue after the last one shown.
+
+Unlike page numbers, a cursor never makes the database count or skip rows, so page 500 of
+a feed costs what page 1 does.
+"""
+
+import datetime as dt
+
+from django.db.models import Q
+from django.http import Http404
+
+PAGE_SIZE = 20
+
+
+class KeysetPage:
+    def __init__(self, stories, cursor=None, size=PAGE_SIZE):
+        self.is_first = not cursor
+        if cursor:
+            updated_at, pk = decode(cursor)
+            stories = stories.filter(
+                Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, pk__lt=pk)
+            )
+        rows = list(stories.order_by("-updated_at", "-pk")[: size + 1])
+        self.stories = rows[:size]
+        self.has_next = len(rows) > size
+        self.next_cursor = encode(self.stories[-1]) if self.has_next else None
+
+    def __iter__(self):
+        return iter(self.stories)
+
+    def __len__(self):
+        return len(self.stories)
+
+
+def encode(story):
+    micros = int(story.updated_at.timestamp()) * 1_000_000 + story.updated_at.microsecond
+    return f"{micros}-{story.pk}"
+
+
+def decode(cursor):
+    try:
+        micros, pk = (int(part) for part in cursor.split("-"))
+        updated_at = dt.datetime.fromtimestamp(0, dt.UTC) + dt.timedelta(microseconds=micros)
+    except (ValueError, OverflowError) as exc:
+        raise Http404("That page of the feed does not exist.") from exc
+    return updated_at, pk

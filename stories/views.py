@@ -1,0 +1,74 @@
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
+
+from .models import Feed, PreviousSlug, Story
+from .pages import StoryPage
+from .pagination import KeysetPage
+from .search import search_stories
+
+
+def preview_or_public(response, story):
+    """Editors' previews of unpublished stories must never be stored by a shared cache."""
+    if not story.is_public:
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def last_modified(response, *times):
+    """Last-Modified for conditional GET (ConditionalGetMiddleware answers 304s)."""
+    times = [time for time in times if time is not None]
+    if times:
+        response["Last-Modified"] = http_date(max(times).timestamp())
+    return response
+
+
+@require_safe
+def feed(request, slug=None):
+    if slug is None:
+        feed = Feed.objects.filter(is_homepage=True).first()
+    else:
+        feed = get_object_or_404(Feed, slug=slug)
+        if feed.is_homepage:
+            return redirect("stories:home", permanent=True)
+    stories = Story.objects.published().for_cards()
+    if feed is not None:
+        stories = stories.filter(feeds=feed)
+    page = KeysetPage(stories, request.GET.get("before"))
+    response = render(
+        request,
+        "stories/feed.html",
+        {"feed": feed, "page": page, "is_home": slug is None},
+    )
+    return last_modified(response, *(story.modified_at for story in page))
+
+
+@require_safe
+def story_detail(request, slug):
+    story = Story.objects.visible_to(request.user).for_page().filter(slug=slug).first()
+    if story is None:
+        previous = (
+            PreviousSlug.objects.filter(slug=slug, story__in=Story.objects.published())
+            .select_related("story")
+            .first()
+        )
+        if previous is None:
+            raise Http404("No story lives at this address.")
+        return redirect(previous.story, permanent=True)
+    page = StoryPage(story)
+    response = render(request, "stories/story_detail.html", {"story": story, "page": page})
+    last_modified(response, story.modified_at, story.timeline and story.timeline.modified_at)
+    return preview_or_public(response, story)
+
+
+@require_safe
+def search(request):
+    query = request.GET.get("q", "").strip()[:200]
+    results = search_stories(query) if query else []
+    return render(request, "stories/search.html", {"query": query, "results": results})
+
+
+@require_safe
+def robots_txt(request):
+    return render(request, "robots.txt", content_type="text/plain")

@@ -1,0 +1,122 @@
+"""Browser fixtures for the end-to-end tests: a real Chromium driven by Playwright.
+
+The browser is Debian's Chromium (browsers cannot be downloaded where these tests run), found
+at $CHROMIUM or /usr/bin/chromium. Every context is hermetic: requests to anything but the live
+server are aborted, so a test never depends on, or leaks to, the outside network.
+"""
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.cache import caches
+from playwright.sync_api import sync_playwright
+
+# Playwright's sync API keeps an asyncio event loop running in the main thread, and Django
+# refuses ORM calls from a thread with a running loop ("SynchronousOnlyOperation"). These
+# tests call the ORM from the test thread only, never from a coroutine, so the guard has
+# nothing to protect here.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+E2E_DIR = Path(__file__).resolve().parent
+SCREENSHOTS_DIR = E2E_DIR.parents[1] / "test-output" / "screenshots"
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 360, "height": 740}
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def pytest_collection_modifyitems(items):
+    # A conftest hook sees every collected item, not only this folder's.
+    for item in items:
+        if item.path.is_relative_to(E2E_DIR):
+            item.add_marker(pytest.mark.e2e)
+
+
+def chromium_path():
+    configured = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    path = shutil.which(configured)
+    if path is None:
+        # Failing, not skipping: a suite that is green because it ran nothing proves nothing.
+        pytest.fail(
+            f"No Chromium executable at {configured!r}. The browser tests use Debian's Chromium: "
+            "install it with 'apt-get install chromium', or set CHROMIUM to the path of a "
+            "Chromium binary.",
+            pytrace=False,
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable_path = chromium_path()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable_path, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Start each test with no cached pages.
+
+    The page cache is keyed by the content version, and flushing the database between tests
+    restarts that count: without this, a test could be served the previous test's pages.
+    """
+    for cache in caches.all():
+        cache.clear()
+
+
+@pytest.fixture
+def new_context(browser, live_server):
+    """Open browser contexts that can reach the live server and nothing else.
+
+    Takes Playwright's new_context() options (viewport, java_script_enabled, ...). Every
+    context opened is closed when the test ends.
+    """
+    server = urlsplit(live_server.url).netloc
+    contexts = []
+
+    def keep_local(route):
+        if urlsplit(route.request.url).netloc == server:
+            route.continue_()
+        else:
+            route.abort()
+
+    def open_context(**options):
+        options.setdefault("viewport", DESKTOP)
+        context = browser.new_context(base_url=live_server.url, **options)
+        context.set_default_timeout(10_000)
+        context.route("**/*", keep_local)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    """A desktop-sized page with JavaScript on."""
+    return new_context().new_page()
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir():
+    SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS_DIR

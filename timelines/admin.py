@@ -1,0 +1,105 @@
+import reversion
+from adminsortable2.admin import SortableAdminBase, SortableInlineAdminMixin
+from django import forms
+from django.contrib import admin
+from django.db.models import Q
+from django.utils.html import format_html, format_html_join
+from reversion_compare.admin import CompareVersionAdmin
+
+from stories.admin import OrderedItemFormSet
+from stories.forms import CitationsField
+from stories.models import Article
+
+from .models import EntryCitation, Timeline, TimelineEntry
+
+reversion.register(EntryCitation)
+reversion.register(TimelineEntry, follow=["citation_links"])
+reversion.register(Timeline, follow=["entries"])
+
+
+class EntryInlineForm(forms.ModelForm):
+    """An entry citing articles, picked from the sources of the stories that show it."""
+
+    takes_story = False
+    citations = CitationsField(
+        Article.objects.none(),
+        required=False,
+        help_text="Articles that the stories showing this timeline list as sources.",
+    )
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["position", "date", "precision", "text", "citations"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        timeline_id = self.instance.timeline_id
+        field = self.fields["citations"]
+        choices = Q(sources__story__timeline_id=timeline_id) if timeline_id else Q(pk__in=[])
+        if self.instance.pk:
+            choices |= Q(entry_citation_links__entry=self.instance)
+            self.initial["citations"] = list(
+                self.instance.citation_links.values_list("article_id", flat=True)
+            )
+        field.queryset = Article.objects.filter(choices).select_related("outlet").distinct()
+
+    def _save_m2m(self):
+        chosen = set(self.cleaned_data.get("citations") or [])
+        existing = {link.article: link for link in self.instance.citation_links.all()}
+        for article, link in existing.items():
+            if article not in chosen:
+                link.delete()
+        for article in chosen - set(existing):
+            EntryCitation.objects.create(entry=self.instance, article=article)
+
+
+class EntryFormSet(OrderedItemFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if not form.instance.pk and self.instance.pk:
+            form.fields["citations"].queryset = (
+                Article.objects.filter(sources__story__timeline=self.instance)
+                .select_related("outlet")
+                .distinct()
+            )
+        return form
+
+
+class EntryInline(SortableInlineAdminMixin, admin.StackedInline):
+    model = TimelineEntry
+    form = EntryInlineForm
+    formset = EntryFormSet
+    extra = 0
+    readonly_fields = ["cites"]
+
+    @admin.display(description="Cites")
+    def cites(self, entry):
+        if not entry.pk:
+            return "—"
+        articles = [
+            link.article for link in entry.citation_links.select_related("article__outlet")
+        ]
+        if not articles:
+            return format_html('<strong class="errornote">⚠ No citation</strong>')
+        return format_html_join(", ", "{}: {}", ((a.outlet.name, a.title) for a in articles))
+
+
+@admin.register(Timeline)
+class TimelineAdmin(SortableAdminBase, CompareVersionAdmin):
+    list_display = ["title", "slug", "story_list", "modified_at"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = [EntryInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("stories")
+
+    @admin.display(description="Shown by")
+    def story_list(self, timeline):
+        return ", ".join(story.headline for story in timeline.stories.all()) or "—"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for story in form.instance.stories.all():
+            story.update_search_text()

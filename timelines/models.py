@@ -1,0 +1,131 @@
+from django.db import models
+from django.urls import reverse
+
+from stories.constraints import not_blank
+from stories.markdown import render_markdown
+from stories.models import Story
+
+
+class TimelineQuerySet(models.QuerySet):
+    def published(self):
+        """Timelines readers may see: those shown by at least one published story."""
+        return self.filter(
+            models.Exists(Story.objects.published().filter(timeline=models.OuterRef("pk")))
+        )
+
+
+class Timeline(models.Model):
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = TimelineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = "timeline"
+        verbose_name_plural = "timelines"
+        constraints = [not_blank("title", "timeline_title_not_blank")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("timelines:timeline", kwargs={"slug": self.slug})
+
+
+class TimelineEntry(models.Model):
+    class Precision(models.TextChoices):
+        YEAR = "year", "Year"
+        MONTH = "month", "Month"
+        DAY = "day", "Day"
+        FUTURE = "future", "Future (after the date)"
+
+    timeline = models.ForeignKey(Timeline, on_delete=models.CASCADE, related_name="entries")
+    date = models.DateField(
+        help_text="For a year, give January 1; for a month, its first day; for a future "
+        "entry, the date it looks beyond."
+    )
+    precision = models.CharField(max_length=6, choices=Precision, default=Precision.DAY)
+    text = models.TextField(help_text="Markdown: *emphasis*, **bold**, [links](https://...).")
+    text_html = models.TextField(editable=False, default="")
+    position = models.PositiveIntegerField(default=0)
+    citations = models.ManyToManyField(
+        "stories.Article", through="EntryCitation", related_name="timeline_entries", blank=True
+    )
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = "timeline entry"
+        verbose_name_plural = "timeline entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["timeline", "position"],
+                name="entry_unique_position",
+                violation_error_message="Two entries of this timeline have the same position.",
+            ),
+            not_blank("text", "entry_text_not_blank"),
+            # A year or month is stored as its first day, so that date order is reading order.
+            models.CheckConstraint(
+                condition=~models.Q(precision="year") | models.Q(date__month=1, date__day=1),
+                name="entry_year_is_january_first",
+                violation_error_message="A year entry's date must be January 1 of that year.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(precision="month") | models.Q(date__day=1),
+                name="entry_month_is_first_day",
+                violation_error_message="A month entry's date must be the first of the month.",
+            ),
+        ]
+        indexes = [models.Index(fields=["timeline", "date", "position"], name="entry_date_idx")]
+
+    def __str__(self):
+        return f"{self.date_label}: {self.text[:60]}"
+
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
+    def render(self):
+        """Store the sanitized HTML of the text (bulk_create callers call this themselves)."""
+        self.text_html = render_markdown(self.text)
+
+    @property
+    def date_label(self):
+        """As the seed shows it: 2016, Oct 2025, Dec 11, 2025, Future (post-Feb 3, 2026)."""
+        day = f"{self.date:%b} {self.date.day}, {self.date.year}"
+        match self.precision:
+            case self.Precision.YEAR:
+                return str(self.date.year)
+            case self.Precision.MONTH:
+                return f"{self.date:%b %Y}"
+            case self.Precision.FUTURE:
+                return f"Future (post-{day})"
+        return day
+
+
+class EntryCitation(models.Model):
+    """A timeline entry citing an article (RESTRICT: a cited article is never deleted)."""
+
+    entry = models.ForeignKey(
+        TimelineEntry, on_delete=models.CASCADE, related_name="citation_links"
+    )
+    article = models.ForeignKey(
+        "stories.Article", on_delete=models.RESTRICT, related_name="entry_citation_links"
+    )
+
+    class Meta:
+        verbose_name = "entry citation"
+        verbose_name_plural = "entry citations"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "article"],
+                name="entrycitation_unique",
+                violation_error_message="The entry already cites this article.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.entry} → {self.article}"
