@@ -17,7 +17,7 @@ PYTHON ?= $(shell \
 		fi; \
 	done)
 
-.PHONY: help run test lint format check e2e-browser lock clean
+.PHONY: help install run test lint format check browser lock clean
 
 help:
 	@echo "make run    set up, load fixtures/ and serve the site on http://$(HOST):$(PORT)"
@@ -70,7 +70,20 @@ check: install
 TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key-3f9c1e7a5b2d8c4e6f0a1b3c5d7e9f2a4b6c8d0e \
 	SECURE_SSL_REDIRECT=false SECURE_HSTS_SECONDS=0 SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false
 
-test: install lint check
+# End-to-end tests drive Debian's Chromium (browsers cannot be downloaded here).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the end-to-end tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "The end-to-end tests need Chromium at $(CHROMIUM): 'sudo apt-get install chromium'"; \
+			echo "(or point to it with make test CHROMIUM=/path/to/chromium)"; exit 1; \
+		fi; \
+	fi
+
+test: install lint check browser
 	$(TEST_ENV) $(PY) manage.py collectstatic --no-input -v0
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 

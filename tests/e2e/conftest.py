@@ -11,7 +11,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.cache import caches
 from playwright.sync_api import sync_playwright
 
 # Playwright's sync API keeps an asyncio event loop running in the main thread, and Django
@@ -71,14 +70,17 @@ def browser():
 
 
 @pytest.fixture(autouse=True)
-def empty_caches():
-    """Start each test with no cached pages.
+def plain_static_files(settings):
+    """Serve /static/ from the app folders, as the live server's own static handler does.
 
-    The page cache is keyed by the content version, and flushing the database between tests
-    restarts that count: without this, a test could be served the previous test's pages.
+    The live server answers /static/ before any middleware runs, from the finders, which know
+    newsroom.css but not its hashed production name; production serving (whitenoise, hashed
+    and compressed) is covered by tests/test_static_files.py and the benchmark.
     """
-    for cache in caches.all():
-        cache.clear()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture
