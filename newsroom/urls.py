@@ -5,6 +5,8 @@ from django.urls import include, path
 from stories.sitemaps import SITEMAPS, NewsSitemap
 from stories.views import robots_txt
 
+handler500 = "newsroom.views.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("robots.txt", robots_txt, name="robots_txt"),
