@@ -4,6 +4,7 @@ Autoescaping is on for every template: editor text reaches the page escaped unle
 Markdown that stories.markdown has already sanitized (marked safe with |safe there).
 """
 
+import functools
 import json
 
 from django.conf import settings
@@ -16,8 +17,14 @@ from django.utils.timesince import timesince
 from jinja2 import Environment, select_autoescape
 
 
+@functools.lru_cache(maxsize=4096)
 def url(name, *args, **kwargs):
+    """reverse(), remembered: a page links to the same few addresses on every request."""
     return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+# Hashed static names are fixed for the life of a process (the manifest is read once).
+static = functools.lru_cache(maxsize=256)(static)
 
 
 def ago(value):

@@ -30,7 +30,7 @@ from .models import (
     StoryNote,
     Video,
 )
-from .pages import StoryPage
+from .signals import deferred_refresh, flush
 
 # What a story's revision holds: the story and every item on its page.
 reversion.register(KeyPointCitation)
@@ -343,7 +343,6 @@ class StoryAdmin(SortableAdminBase, CompareVersionAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         story = form.instance
-        story.update_search_text()
         uncited = story.key_points.filter(citation_links__isnull=True)
         if uncited.exists():
             self.message_user(
@@ -361,6 +360,11 @@ class StoryAdmin(SortableAdminBase, CompareVersionAdmin):
         except PreviewReady as preview:
             return preview.response
 
+    def _changeform_view(self, *args, **kwargs):
+        # Inside the admin's transaction: the story page is rebuilt once, after all inlines.
+        with deferred_refresh():
+            return super()._changeform_view(*args, **kwargs)
+
     def response_add(self, request, obj, post_url_continue=None):
         self.raise_for_preview(request, obj)
         return super().response_add(request, obj, post_url_continue)
@@ -373,11 +377,10 @@ class StoryAdmin(SortableAdminBase, CompareVersionAdmin):
         """Render the page from the saved form, then let the transaction roll everything back."""
         if "_preview" not in request.POST:
             return
+        flush()  # rebuild the page from what the form just wrote
         story = Story.objects.for_page().get(pk=obj.pk)
         response = render(
-            request,
-            "stories/story_detail.html",
-            {"story": story, "page": StoryPage(story), "unsaved_preview": True},
+            request, "stories/story_detail.html", {"story": story, "unsaved_preview": True}
         )
         response["Cache-Control"] = "private, no-store"
         raise PreviewReady(response)

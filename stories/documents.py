@@ -20,7 +20,6 @@ from timelines.models import EntryCitation, Timeline, TimelineEntry
 
 from .models import (
     Article,
-    ContentVersion,
     ExternalResource,
     Feed,
     HeroImage,
@@ -32,7 +31,7 @@ from .models import (
     StoryNote,
     Video,
 )
-from .signals import items_untracked, touch_timeline
+from .signals import deferred_refresh, schedule
 
 SUFFIXES = {".yaml", ".yml", ".json"}
 
@@ -240,7 +239,7 @@ class Loader:
         story = Story.objects.filter(slug=slug).first()
         before = dump_story(story) if story else None
         try:
-            with transaction.atomic(), items_untracked():
+            with transaction.atomic(), deferred_refresh():
                 story = self._write(doc, story, slug)
                 if before is not None and dump_story(story) == before:
                     raise Unchanged  # roll back the rewrite: nothing is touched or bumped
@@ -282,11 +281,9 @@ class Loader:
         self._simple_items(video_items, story, Video, self._video)
         self._simple_items(resource_items, story, ExternalResource, self._resource)
         self._notes(note_items, story)
-        if timeline_doc:
-            timeline = self._timeline(timeline_doc, (sources, outlets))
-            touch_timeline(timeline.pk)
-        story.update_search_text()
-        ContentVersion.bump()
+        timeline = self._timeline(timeline_doc, (sources, outlets)) if timeline_doc else None
+        # Items were written in bulk, without signals: rebuild the pages they show on.
+        schedule(stories=[story.pk], timelines=[timeline.pk] if timeline else [])
         return story
 
     def _outlets(self, doc):

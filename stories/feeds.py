@@ -44,7 +44,7 @@ class StoriesRSS(SyndicationFeed):
         return story.headline
 
     def item_description(self, story):
-        return story.summary or story.first_point_heading or ""
+        return story.summary or story.lede
 
     def item_pubdate(self, story):
         return story.published_at

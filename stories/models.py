@@ -1,11 +1,11 @@
+from urllib.parse import parse_qs, quote, urlparse
+
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
 from django.utils import timezone
 
 from .constraints import http_url, not_blank
-from .expressions import JSONArrayAgg
 from .fields import HttpURLField
 from .markdown import render_markdown
 
@@ -109,24 +109,12 @@ class StoryQuerySet(models.QuerySet):
         return self.published()
 
     def for_cards(self):
-        """What a feed shows of each story: image, first key point, number of articles."""
-        first_point = KeyPoint.objects.filter(story=models.OuterRef("pk")).order_by("position")
-        return self.select_related("hero_image").annotate(
-            first_point_heading=models.Subquery(first_point.values("heading")[:1]),
-            article_count=article_count(),
-        )
+        """What a feed shows of each story: the story row (without its stored page) and image."""
+        return self.select_related("hero_image").defer("body_html", "json_ld", "search_text")
 
     def for_page(self):
-        """The story row with everything small it shows, for StoryPage to complete."""
-        return self.select_related("hero_image", "timeline").annotate(
-            videos_data=_json_items(
-                Video, "position", "title", "url", "provider", "thumbnail_url", "duration"
-            ),
-            resources_data=_json_items(
-                ExternalResource, "position", "title", "url", "description"
-            ),
-            notes_data=_json_items(StoryNote, "kind", "text", "created_at"),
-        )
+        """What a story page reads at request time: the row, its stored page and its image."""
+        return self.select_related("hero_image").defer("search_text")
 
 
 class Story(models.Model):
@@ -163,8 +151,13 @@ class Story(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Changes on every save: drives cache validation, unlike the editorial updated_at.
     modified_at = models.DateTimeField(auto_now=True)
-    # Headline, summary, key points and timeline entries in one column that search indexes;
-    # rebuilt by update_search_text() whenever one of them changes.
+    # Derived at save time by stories.pages.refresh_story() whenever anything the page shows
+    # changes (stories.signals), so that a page view reads one row and renders little.
+    lede = models.CharField(max_length=300, editable=False, default="")
+    article_count = models.PositiveIntegerField(editable=False, default=0)
+    body_html = models.TextField(editable=False, default="")
+    json_ld = models.TextField(editable=False, default="")
+    # Headline, summary, key points and timeline entries in one column that search indexes.
     search_text = models.TextField(editable=False, default="")
     # Optimistic locking: a form saved against an older version is refused (see admin).
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -210,15 +203,6 @@ class Story(models.Model):
         story = super().from_db(db, field_names, values, *args, **kwargs)
         story._saved_slug = story.slug if "slug" in field_names else None
         return story
-
-    def update_search_text(self):
-        parts = [self.headline, self.summary]
-        for heading, body in self.key_points.values_list("heading", "body"):
-            parts += [heading, body]
-        if self.timeline_id:
-            parts += self.timeline.entries.values_list("text", flat=True)
-        self.search_text = "\n".join(parts)
-        Story.objects.filter(pk=self.pk).update(search_text=self.search_text)
 
     @property
     def is_public(self):
@@ -470,6 +454,30 @@ class Video(StoryItem):
     def __str__(self):
         return self.title
 
+    @property
+    def embed_url(self):
+        """A privacy-friendly player address, loaded only when the reader asks for it."""
+        parts = urlparse(self.url)
+        if self.provider == self.Provider.YOUTUBE:
+            video_id = parse_qs(parts.query).get("v", [""])[0] or parts.path.rsplit("/", 1)[-1]
+            return f"https://www.youtube-nocookie.com/embed/{quote(video_id)}?autoplay=1"
+        if self.provider == self.Provider.VIMEO:
+            video_id = parts.path.rstrip("/").rsplit("/", 1)[-1]
+            return (
+                f"https://player.vimeo.com/video/{video_id}?autoplay=1"
+                if video_id.isdigit()
+                else ""
+            )
+        return ""
+
+    @property
+    def duration_label(self):
+        if not self.duration:
+            return ""
+        minutes, seconds = divmod(int(self.duration.total_seconds()), 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
 
 class ExternalResource(StoryItem):
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="resources")
@@ -514,40 +522,3 @@ class StoryNote(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.text[:60]}"
-
-
-def _json_items(model, *fields):
-    """A story's rows of `model` as a JSON array of objects, as a subquery of the story."""
-    rows = (
-        model.objects.filter(story=models.OuterRef("pk"))
-        .values("story")
-        .annotate(items=JSONArrayAgg(JSONObject(**{name: name for name in fields})))
-        .values("items")
-    )
-    return models.Subquery(rows, output_field=models.JSONField())
-
-
-def article_count():
-    """How many articles a story's page lists: its sources plus any others its timeline cites."""
-    from timelines.models import EntryCitation  # timelines imports this module
-
-    sources = Source.objects.filter(story=models.OuterRef("pk"))
-    others = EntryCitation.objects.filter(entry__timeline=models.OuterRef("timeline_id")).exclude(
-        article__in=Source.objects.filter(story=models.OuterRef(models.OuterRef("pk"))).values(
-            "article"
-        )
-    )
-    return Coalesce(_count(sources, "pk"), 0) + Coalesce(
-        _count(others, "article", distinct=True), 0
-    )
-
-
-def _count(queryset, field, distinct=False):
-    return models.Subquery(
-        queryset.order_by()
-        .annotate(group=models.Value(1))
-        .values("group")
-        .annotate(total=models.Count(field, distinct=distinct))
-        .values("total"),
-        output_field=models.IntegerField(),
-    )

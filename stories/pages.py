@@ -1,52 +1,31 @@
-"""What a story page shows, assembled in a fixed number of queries whatever its size.
+"""Story and timeline pages, assembled when their content changes rather than when read.
 
-Story (with hero image, timeline, videos, resources and notes as JSON), the articles it
-cites, its key points and its timeline entries: four queries for any story.
+refresh_story() and refresh_timeline() run whenever something a page shows is saved or
+deleted (see stories.signals): they gather everything the page lists, number the citations,
+render the page body once and store it on the row. A page view then reads one row and
+renders only what depends on the moment: "Updated 2 hours ago", the preview banner.
 """
 
-import datetime as dt
 import json
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlparse
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, StringAgg, TextField, Value
+from django.db.models import Q, StringAgg, TextField, Value
 from django.db.models.functions import Cast
-from django.utils.dateparse import parse_datetime, parse_duration
-from django.utils.functional import cached_property
-from markupsafe import Markup
+from django.template.loader import render_to_string
+from django.utils import timezone
 
-from timelines.models import EntryCitation, TimelineEntry
+from timelines.models import Timeline, TimelineEntry
 
-from .models import Article, KeyPoint, Source, Video
+from .models import Article, KeyPoint, Source, Story
 
+# Escapes that keep JSON inside a <script> element from ending it early.
 JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
-
-
-def cited_ids(item):
-    """The article ids a key point or entry annotated with string_agg() cites, in order."""
-    return sorted({int(part) for part in (item.cited_ids or "").split(",") if part})
-
-
-def _datetime(value):
-    parsed = parse_datetime(value) if isinstance(value, str) else value
-    if parsed is not None and parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed
-
-
-def _duration(value):
-    # SQLite hands a duration over as microseconds, PostgreSQL as "hh:mm:ss".
-    if value is None:
-        return None
-    if isinstance(value, int | float):
-        return dt.timedelta(microseconds=value)
-    return parse_duration(value)
 
 
 @dataclass
 class Citable:
-    """An article in the story's numbered list; number is its [n] on the page."""
+    """An article in a page's numbered list; number is its [n] on the page."""
 
     number: int
     article: Article
@@ -58,182 +37,98 @@ class Citable:
 
 
 @dataclass
-class PageVideo:
-    title: str
-    url: str
-    provider: str
-    thumbnail_url: str
-    duration: dt.timedelta | None
-
-    @property
-    def embed_url(self):
-        """A privacy-friendly player address, loaded only when the reader asks for it."""
-        parts = urlparse(self.url)
-        if self.provider == Video.Provider.YOUTUBE:
-            video_id = parse_qs(parts.query).get("v", [""])[0] or parts.path.rsplit("/", 1)[-1]
-            return (
-                f"https://www.youtube-nocookie.com/embed/{video_id}?autoplay=1" if video_id else ""
-            )
-        if self.provider == Video.Provider.VIMEO:
-            video_id = parts.path.rstrip("/").rsplit("/", 1)[-1]
-            return (
-                f"https://player.vimeo.com/video/{video_id}?autoplay=1"
-                if video_id.isdigit()
-                else ""
-            )
-        return ""
-
-    @property
-    def duration_label(self):
-        if not self.duration:
-            return ""
-        minutes, seconds = divmod(int(self.duration.total_seconds()), 60)
-        hours, minutes = divmod(minutes, 60)
-        return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
-
-@dataclass
-class PageResource:
-    title: str
-    url: str
-    description: str
-
-
-@dataclass
-class PageNote:
-    kind: str
-    text: str
-    created_at: dt.datetime
-
-    @property
-    def is_correction(self):
-        return self.kind == "correction"
-
-
-@dataclass
 class Cited:
-    """A key point or timeline entry with the numbers of what it cites."""
+    """A key point or timeline entry with the numbered articles it cites."""
 
     item: object
     citations: list = field(default_factory=list)
 
 
+def string_agg(path):
+    return StringAgg(Cast(path, TextField()), delimiter=Value(","))
+
+
+def cited_ids(item):
+    """The article ids a key point or entry annotated with string_agg() cites."""
+    return sorted({int(part) for part in (item.cited_ids or "").split(",") if part})
+
+
+def timeline_entries(timeline):
+    return list(
+        TimelineEntry.objects.filter(timeline=timeline)
+        .annotate(cited_ids=string_agg("citation_links__article_id"))
+        .order_by("date", "position")
+    )
+
+
 class StoryPage:
+    """Everything on a story page, for rendering its body."""
+
     def __init__(self, story):
         self.story = story
         self.timeline = story.timeline
-        entries = self._entries()
+        entries = timeline_entries(self.timeline) if self.timeline else []
         self.citables = self._number_articles(entries)
         by_article = {c.article.pk: c for c in self.citables}
-        self.key_points = [
-            Cited(kp, sorted((by_article[pk] for pk in cited_ids(kp)), key=_number))
-            for kp in self._key_points()
-        ]
-        self.entries = [
-            Cited(entry, sorted((by_article[pk] for pk in cited_ids(entry)), key=_number))
-            for entry in entries
-        ]
-
-    def _key_points(self):
-        return (
-            KeyPoint.objects.filter(story=self.story)
+        key_points = (
+            KeyPoint.objects.filter(story=story)
             .annotate(cited_ids=string_agg("citation_links__source__article_id"))
             .order_by("position")  # grouped queries drop Meta.ordering
         )
-
-    def _entries(self):
-        if self.timeline is None:
-            return []
-        return list(
-            TimelineEntry.objects.filter(timeline=self.timeline)
-            .annotate(cited_ids=string_agg("citation_links__article_id"))
-            .order_by("date", "position")
-        )
+        self.key_points = [
+            Cited(kp, [by_article[pk] for pk in cited_ids(kp)]) for kp in key_points
+        ]
+        self.entries = [Cited(e, [by_article[pk] for pk in cited_ids(e)]) for e in entries]
+        for cited in (*self.key_points, *self.entries):
+            cited.citations.sort(key=lambda citable: citable.number)
+        self.videos = list(story.videos.all())
+        self.resources = list(story.resources.all())
+        self.notes = list(story.notes.all())
 
     def _number_articles(self, entries):
         """Sources first, in their order; then articles only the timeline cites, as met."""
-        story_sources = Source.objects.filter(story=self.story)
-        match = Q(pk__in=story_sources.values("article_id"))
-        if self.timeline is not None:
-            match |= Q(
-                pk__in=EntryCitation.objects.filter(entry__timeline=self.timeline).values(
-                    "article_id"
-                )
-            )
-        articles = {
-            article.pk: article
-            for article in Article.objects.filter(match)
-            .select_related("outlet")
-            .annotate(
-                source_position=story_sources.filter(article=OuterRef("pk")).values("position")[:1]
-            )
-        }
-        sources = sorted(
-            (a for a in articles.values() if a.source_position is not None),
-            key=lambda a: a.source_position,
+        sources = list(Source.objects.filter(story=self.story).select_related("article__outlet"))
+        citables = [Citable(n, s.article, True) for n, s in enumerate(sources, start=1)]
+        extra_ids = [pk for entry in entries for pk in cited_ids(entry)]
+        extras = Article.objects.select_related("outlet").in_bulk(
+            set(extra_ids) - {s.article_id for s in sources}
         )
-        citables = [Citable(n, a, True) for n, a in enumerate(sources, start=1)]
-        seen = {a.pk for a in sources}
-        for entry in entries:
-            for pk in cited_ids(entry):
-                if pk not in seen:
-                    seen.add(pk)
-                    citables.append(Citable(len(citables) + 1, articles[pk], False))
+        for pk in extra_ids:
+            if pk in extras:
+                citables.append(Citable(len(citables) + 1, extras.pop(pk), False))
         return citables
 
-    @cached_property
-    def videos(self):
-        return [
-            PageVideo(
-                title=v["title"],
-                url=v["url"],
-                provider=v["provider"],
-                thumbnail_url=v["thumbnail_url"],
-                duration=_duration(v["duration"]),
-            )
-            for v in _by_position(self.story.videos_data)
-        ]
+    @property
+    def hero_image(self):
+        return getattr(self.story, "hero_image", None)
 
-    @cached_property
-    def resources(self):
-        return [
-            PageResource(r["title"], r["url"], r["description"])
-            for r in _by_position(self.story.resources_data)
-        ]
+    @property
+    def lede(self):
+        return self.key_points[0].item.heading if self.key_points else ""
 
-    @cached_property
-    def notes(self):
-        notes = [
-            PageNote(n["kind"], n["text"], _datetime(n["created_at"]))
-            for n in self.story.notes_data or []
-        ]
-        return sorted(notes, key=lambda note: note.created_at, reverse=True)
-
-    @cached_property
+    @property
     def related_articles(self):
         """Every article the page cites, newest first: the reading list at the end."""
-        far_past = dt.datetime.min.replace(tzinfo=dt.UTC)
         return sorted(
             self.citables,
-            key=lambda c: (c.article.published_at or far_past, -c.number),
+            key=lambda c: (c.article.published_at is not None, c.article.published_at, -c.number),
             reverse=True,
         )
 
-    def json_ld(self, url, image_url=""):
+    def json_ld(self):
         """schema.org NewsArticle, escaped so that no text can close the script element."""
-        story = self.story
+        story, image = self.story, self.hero_image
+        url = absolute(story.get_absolute_url())
         data = {
             "@context": "https://schema.org",
             "@type": "NewsArticle",
             "headline": story.headline,
             "url": url,
             "mainEntityOfPage": url,
-            "datePublished": story.published_at.isoformat() if story.published_at else None,
-            "dateModified": (story.updated_at or story.published_at).isoformat()
-            if (story.updated_at or story.published_at)
-            else None,
-            "description": story.summary or None,
-            "image": [image_url] if image_url else None,
+            "datePublished": iso(story.published_at),
+            "dateModified": iso(story.updated_at or story.published_at),
+            "description": story.summary or self.lede or None,
+            "image": [absolute(image.src)] if image else None,
             "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
             "citation": [
                 {
@@ -246,24 +141,69 @@ class StoryPage:
             ],
         }
         text = json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False)
-        return Markup(text.translate(JSON_SCRIPT_ESCAPES))
+        return text.translate(JSON_SCRIPT_ESCAPES)
 
-    @property
-    def article_count(self):
-        return len(self.citables)
-
-    @property
-    def hero_image(self):
-        return getattr(self.story, "hero_image", None)
-
-
-def _number(citable):
-    return citable.number
+    def search_text(self):
+        parts = [self.story.headline, self.story.summary]
+        for cited in self.key_points:
+            parts += [cited.item.heading, cited.item.body]
+        parts += [cited.item.text for cited in self.entries]
+        return "\n".join(parts)
 
 
-def _by_position(items):
-    return sorted(items or [], key=lambda item: item["position"])
+class TimelinePage:
+    """Everything on a timeline page but the stories showing it (they change with status)."""
+
+    def __init__(self, timeline):
+        self.timeline = timeline
+        entries = timeline_entries(timeline)
+        order = list(dict.fromkeys(pk for entry in entries for pk in cited_ids(entry)))
+        articles = Article.objects.select_related("outlet").in_bulk(order)
+        self.citables = [Citable(n, articles[pk], False) for n, pk in enumerate(order, start=1)]
+        by_article = {c.article.pk: c for c in self.citables}
+        self.entries = [Cited(e, [by_article[pk] for pk in cited_ids(e)]) for e in entries]
+        for cited in self.entries:
+            cited.citations.sort(key=lambda citable: citable.number)
 
 
-def string_agg(path):
-    return StringAgg(Cast(path, TextField()), delimiter=Value(","))
+def refresh_story(story_id):
+    """Rebuild a story's stored page (any status: editors preview drafts with it)."""
+    story = Story.objects.select_related("hero_image", "timeline").filter(pk=story_id).first()
+    if story is None:  # deleted in the meantime
+        return
+    page = StoryPage(story)
+    Story.objects.filter(pk=story_id).update(
+        body_html=render_to_string("stories/story_body.html", {"story": story, "page": page}),
+        json_ld=page.json_ld(),
+        lede=page.lede[:300],
+        article_count=len(page.citables),
+        search_text=page.search_text(),
+        modified_at=timezone.now(),
+    )
+
+
+def refresh_timeline(timeline_id):
+    timeline = Timeline.objects.filter(pk=timeline_id).first()
+    if timeline is None:
+        return
+    page = TimelinePage(timeline)
+    Timeline.objects.filter(pk=timeline_id).update(
+        body_html=render_to_string("timelines/timeline_body.html", {"page": page}),
+        modified_at=timezone.now(),
+    )
+
+
+def stories_showing_articles(article_ids):
+    """Stories whose page lists one of these articles (as a source or via their timeline)."""
+    return Story.objects.filter(
+        Q(sources__article__in=article_ids)
+        | Q(timeline__entries__citation_links__article__in=article_ids)
+    )
+
+
+def absolute(url):
+    return url if url.startswith(("http://", "https://")) else settings.SITE_URL.rstrip("/") + url
+
+
+def iso(value):
+    return value.isoformat() if value else None

@@ -1,18 +1,16 @@
-"""Keep "what changed when" exact: touch the stories an edit shows up in, bump the version.
+"""Keep stored pages exact: every change rebuilds the pages that show it, then bumps the version.
 
-A story's modified_at is its page's Last-Modified, so it must move when anything the page
-shows changes (a source's article, an outlet's name, a timeline entry), not only when the
-story row is saved. ContentVersion moves on every change to public content and keys the
-page cache.
+A story page is rendered when its content changes (stories.pages.refresh_story), so any save
+or delete of something it shows (an item, a source's article, an outlet's name, a timeline
+entry) must rebuild it, and ContentVersion must move so that no cached copy is served again.
+Operations that write many rows at once (an admin save with its inlines, the loader) run
+inside deferred_refresh() and rebuild each page once, at the end, inside their transaction.
 """
 
 import threading
 from contextlib import contextmanager
 
-from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
-from django.utils import timezone
 
 from timelines.models import EntryCitation, Timeline, TimelineEntry
 
@@ -31,67 +29,82 @@ from .models import (
     StoryNote,
     Video,
 )
+from .pages import refresh_story, refresh_timeline, stories_showing_articles
 
 STORY_ITEMS = (HeroImage, Source, KeyPoint, Video, ExternalResource, StoryNote, PreviousSlug)
-# Rows that only ever change what one story or timeline shows.
-ITEM_MODELS = (*STORY_ITEMS, KeyPointCitation, TimelineEntry, EntryCitation)
 
 _state = threading.local()
 
 
 @contextmanager
-def items_untracked():
-    """For bulk writers (the loader) that replace a story's items wholesale and then touch the
-    story, its timeline and the version once themselves, instead of once per row."""
-    _state.untracked = True
+def deferred_refresh():
+    """Collect the pages changed inside the block; rebuild each once when it ends."""
+    if getattr(_state, "pending", None) is not None:  # nested: the outer block rebuilds
+        yield
+        return
+    _state.pending = (set(), set())
     try:
         yield
+        flush()
     finally:
-        _state.untracked = False
+        _state.pending = None
 
 
-def touch_stories(condition):
-    Story.objects.filter(condition).update(modified_at=timezone.now())
+def flush():
+    """Rebuild what deferred_refresh() has collected so far (a preview needs it early)."""
+    stories, timelines = _state.pending
+    _state.pending = (set(), set())
+    rebuild(stories, timelines)
 
 
-def touch_timeline(timeline_id):
-    now = timezone.now()
-    Timeline.objects.filter(pk=timeline_id).update(modified_at=now)
-    Story.objects.filter(timeline_id=timeline_id).update(modified_at=now)
+def schedule(stories=(), timelines=()):
+    pending = getattr(_state, "pending", None)
+    if pending is None:
+        rebuild(set(stories), set(timelines))
+    else:
+        pending[0].update(stories)
+        pending[1].update(timelines)
+
+
+def rebuild(story_ids, timeline_ids):
+    for timeline_id in timeline_ids:
+        refresh_timeline(timeline_id)
+    if timeline_ids:
+        story_ids |= set(
+            Story.objects.filter(timeline_id__in=timeline_ids).values_list("pk", flat=True)
+        )
+    for story_id in story_ids:
+        refresh_story(story_id)
+    ContentVersion.bump()
+
+
+def ids(queryset):
+    return set(queryset.values_list("pk", flat=True).distinct())
 
 
 def changed(sender, instance, **kwargs):
     if kwargs.get("raw"):  # loaddata: leave rows exactly as given
         return
-    if isinstance(instance, ITEM_MODELS) and getattr(_state, "untracked", False):
-        return
-    if isinstance(instance, STORY_ITEMS):
-        touch_stories(Q(pk=instance.story_id))
+    if isinstance(instance, Story):
+        schedule(stories=[instance.pk])
+    elif isinstance(instance, STORY_ITEMS):
+        schedule(stories=[instance.story_id])
     elif isinstance(instance, KeyPointCitation):
-        touch_stories(Q(key_points__pk=instance.key_point_id))
-    elif isinstance(instance, Article):
-        touch_stories(article_shown(instance.pk))
-    elif isinstance(instance, Outlet):
-        touch_stories(article_shown(Article.objects.filter(outlet=instance).values("pk")))
-    elif isinstance(instance, TimelineEntry):
-        touch_timeline(instance.timeline_id)
-    elif isinstance(instance, EntryCitation):
-        timeline_id = (
-            TimelineEntry.objects.filter(pk=instance.entry_id)
-            .values_list("timeline_id", flat=True)
-            .first()
+        schedule(stories=ids(Story.objects.filter(key_points=instance.key_point_id)))
+    elif isinstance(instance, Article | Outlet):
+        articles = [instance.pk] if isinstance(instance, Article) else instance.articles.all()
+        schedule(
+            stories=ids(stories_showing_articles(articles)),
+            timelines=ids(Timeline.objects.filter(entries__citation_links__article__in=articles)),
         )
-        if timeline_id is not None:
-            touch_timeline(timeline_id)
-    ContentVersion.bump()
-
-
-def article_shown(articles):
-    """Stories whose page lists an article (as a source or through their timeline)."""
-    lookup = "in" if not isinstance(articles, int) else "exact"
-    return Q(**{f"sources__article__{lookup}": articles}) | Q(
-        **{f"timeline__entries__citation_links__article__{lookup}": articles}
-    )
+    elif isinstance(instance, Timeline):
+        schedule(timelines=[instance.pk])
+    elif isinstance(instance, TimelineEntry):
+        schedule(timelines=[instance.timeline_id])
+    elif isinstance(instance, EntryCitation):
+        schedule(timelines=ids(Timeline.objects.filter(entries=instance.entry_id)))
+    else:  # a feed: only the navigation and the feed pages change
+        schedule()
 
 
 TRACKED = (
@@ -111,9 +124,9 @@ for model in TRACKED:
     post_delete.connect(changed, sender=model, dispatch_uid=f"changed-delete-{model.__name__}")
 
 
-@receiver(m2m_changed, sender=Story.feeds.through, dispatch_uid="story-feeds-changed")
 def feeds_changed(sender, instance, action, **kwargs):
     if action.startswith("post_"):
-        if isinstance(instance, Story):
-            touch_stories(Q(pk=instance.pk))
-        ContentVersion.bump()
+        schedule()
+
+
+m2m_changed.connect(feeds_changed, sender=Story.feeds.through, dispatch_uid="story-feeds")

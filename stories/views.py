@@ -4,7 +4,6 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from .models import Feed, PreviousSlug, Story
-from .pages import StoryPage
 from .pagination import KeysetPage
 from .search import search_stories
 
@@ -56,9 +55,8 @@ def story_detail(request, slug):
         if previous is None:
             raise Http404("No story lives at this address.")
         return redirect(previous.story, permanent=True)
-    page = StoryPage(story)
-    response = render(request, "stories/story_detail.html", {"story": story, "page": page})
-    last_modified(response, story.modified_at, story.timeline and story.timeline.modified_at)
+    response = render(request, "stories/story_detail.html", {"story": story})
+    last_modified(response, story.modified_at)
     return preview_or_public(response, story)
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from stories.models import Article, KeyPoint, KeyPointCitation, Source, Story
+from stories.signals import schedule
 from tests.factories import (
     ArticleFactory,
     ExternalResourceFactory,
@@ -64,13 +65,11 @@ def topic_feed(db):
 @pytest.fixture
 def published_story(homepage_feed, topic_feed):
     """A published story in the home page feed and a topic feed, findable by search."""
-    story = seed_shaped_story(
+    return seed_shaped_story(
         feeds=[homepage_feed, topic_feed],
         headline="Vorpaline talks resume in Havana",
         slug="vorpaline-talks-resume",
     )
-    story.update_search_text()
-    return story
 
 
 UNPUBLISHED_STATES = {
@@ -98,14 +97,12 @@ def unpublished_story(request, homepage_feed, topic_feed, published_story):
     It sits in the same feeds as `published_story` and shares a headline word with it, so
     every surface that hides it still has something to show; its timeline is its own.
     """
-    story = seed_shaped_story(
+    return seed_shaped_story(
         feeds=[homepage_feed, topic_feed],
         headline="Vorpaline ceasefire collapses overnight",
         slug="vorpaline-ceasefire-collapses",
         **UNPUBLISHED_STATES[request.param](),
     )
-    story.update_search_text()
-    return story
 
 
 @pytest.fixture
@@ -155,6 +152,9 @@ def sized_story(db):
             for i, row in enumerate(rows)
             for article in (articles[i % sources], articles[sources + i])
         )
+        # The rows above were written in bulk, without signals: build the stored pages now.
+        schedule(stories=[story.pk], timelines=[story.timeline_id])
+        story.refresh_from_db()
         return story
 
     return build
@@ -283,20 +283,6 @@ def reporter_client(reporter):
     client = Client()
     client.force_login(reporter)
     return client
-
-
-@pytest.fixture(autouse=True)
-def empty_page_cache():
-    """Start every test with an empty page cache.
-
-    Pages are cached under ContentVersion.version, and the database rollback between tests
-    winds that version back: without this, a test could be served a page an earlier test
-    rendered under the same version number.
-    """
-    from django.core.cache import caches
-
-    for cache in caches.all():
-        cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from reversion_compare.admin import CompareVersionAdmin
 from stories.admin import OrderedItemFormSet
 from stories.forms import CitationsField
 from stories.models import Article
+from stories.signals import deferred_refresh
 
 from .models import EntryCitation, Timeline, TimelineEntry
 
@@ -99,7 +100,7 @@ class TimelineAdmin(SortableAdminBase, CompareVersionAdmin):
     def story_list(self, timeline):
         return ", ".join(story.headline for story in timeline.stories.all()) or "—"
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        for story in form.instance.stories.all():
-            story.update_search_text()
+    def _changeform_view(self, *args, **kwargs):
+        # Inside the admin's transaction: the pages are rebuilt once, after all entries.
+        with deferred_refresh():
+            return super()._changeform_view(*args, **kwargs)

@@ -20,6 +20,9 @@ class Timeline(models.Model):
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
+    # The entries and their sources as the page shows them, derived at save time by
+    # stories.pages.refresh_timeline() whenever an entry or a cited article changes.
+    body_html = models.TextField(editable=False, default="")
 
     objects = TimelineQuerySet.as_manager()
 

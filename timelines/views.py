@@ -2,10 +2,10 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from stories.models import Story
 from stories.views import last_modified
 
 from .models import Timeline
-from .pages import TimelinePage, with_stories
 
 
 @require_safe
@@ -13,13 +13,19 @@ def timeline_detail(request, slug):
     timelines = Timeline.objects.all()
     if not (request.user.is_authenticated and request.user.has_perm("timelines.view_timeline")):
         timelines = timelines.published()
-    timeline = with_stories(timelines).filter(slug=slug).first()
+    timeline = timelines.filter(slug=slug).first()
     if timeline is None:
         raise Http404("No timeline lives at this address.")
-    page = TimelinePage(timeline)
-    response = render(
-        request, "timelines/timeline_detail.html", {"timeline": timeline, "page": page}
+    # Which stories show it changes with their status, so it is read now, not stored.
+    stories = list(
+        Story.objects.published()
+        .filter(timeline=timeline)
+        .only("headline", "slug")
+        .order_by("headline")
     )
-    if not page.stories:
+    response = render(
+        request, "timelines/timeline_detail.html", {"timeline": timeline, "stories": stories}
+    )
+    if not stories:
         response["Cache-Control"] = "private, no-store"  # an editor's preview
     return last_modified(response, timeline.modified_at)
