@@ -17,11 +17,13 @@ PYTHON ?= $(shell \
 		fi; \
 	done)
 
-.PHONY: help install run test lint format check browser lock clean
+.PHONY: help install run test lint format check browser bench loadtest lock clean
 
 help:
 	@echo "make run    set up, load fixtures/ and serve the site on http://$(HOST):$(PORT)"
 	@echo "make test   set up and run the whole test suite (DATABASE_URL picks the database)"
+	@echo "make bench  measure the public pages under load (SQLite and PostgreSQL, ~9 min)"
+	@echo "make loadtest  a bounded mixed load: fails on any 5xx or worker memory growth"
 	@echo "make lint   ruff check and format check"
 	@echo "make lock   re-pin requirements.lock from pyproject.toml"
 
@@ -86,6 +88,12 @@ browser:
 test: install lint check browser
 	$(TEST_ENV) $(PY) manage.py collectstatic --no-input -v0
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) -m bench.run
+
+loadtest: install
+	$(PY) -m bench.loadtest
 
 lock: $(PY)
 	$(PY) -m venv --clear /tmp/newsroom-lock

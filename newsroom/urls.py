@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from stories.sitemaps import SITEMAPS, NewsSitemap
 from stories.views import robots_txt
@@ -17,6 +19,9 @@ urlpatterns = [
         {"sitemaps": {"news": NewsSitemap}, "template_name": "news_sitemap.xml"},
         name="news_sitemap",
     ),
+    # Uploaded hero images. Fine for a small newsroom; a busy one puts a web server or CDN
+    # in front of MEDIA_ROOT instead.
+    re_path(r"^media/(?P<path>.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
     path("", include("stories.urls")),
     path("", include("timelines.urls")),
 ]

@@ -50,13 +50,20 @@ REORDER_OFFSET = 1_000_000
 
 
 class OrderedItemFormSet(CustomInlineFormSet):
-    """Saves drag-and-drop reorders safely and hands each form its story."""
+    """Saves drag-and-drop reorders safely and hands each form its parent (story, timeline)."""
 
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
-        if getattr(self.form, "takes_story", False):
-            kwargs["story"] = self.instance
+        if getattr(self.form, "takes_parent", False):
+            kwargs["parent"] = self.instance
         return kwargs
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if form.instance._state.adding:
+            # No position yet: sortable2 puts a new item last when it is saved. The model's
+            # default (0) would make two new items collide on one position.
+            form.initial[self.default_order_field] = None
 
     def save(self, commit=True):
         if not self.instance.pk:
@@ -163,7 +170,7 @@ def citation_numbers(key_point):
         for pk in key_point.citation_links.values_list("source_id", flat=True)
     )
     if not numbers:
-        return format_html('<strong class="errornote">⚠ No citation</strong>')
+        return format_html('<strong class="errornote">{}</strong>', "⚠ No citation")
     return "".join(f"[{n}]" for n in numbers)
 
 
@@ -238,6 +245,11 @@ class StoryAdmin(SortableAdminBase, CompareVersionAdmin):
         ),
     ]
     actions = ["publish_selected", "archive_selected"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:  # a new story has nothing to update or correct yet
+            return [fs for fs in self.fieldsets if "change_kind" not in fs[1]["fields"]]
+        return self.fieldsets
 
     def get_queryset(self, request):
         return (

@@ -34,3 +34,12 @@ def http_url(field, name, *, optional=False):
         name=name,
         violation_error_message=f"The {field.replace('_', ' ')} must be an http or https URL.",
     )
+
+
+def one_position(parent, name, items):
+    """One item per position within its parent (a story's sources, a timeline's entries)."""
+    return models.UniqueConstraint(
+        fields=[parent, "position"],
+        name=name,
+        violation_error_message=f"Two {items} of this {parent} have the same position.",
+    )

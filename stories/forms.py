@@ -70,7 +70,7 @@ class StoryAdminForm(forms.ModelForm):
         kind = cleaned.get("change_kind") or self.ChangeKind.EDIT
         if kind != self.ChangeKind.EDIT and not cleaned.get("change_note", "").strip():
             self.add_error("change_note", "Tell readers what changed in a short note.")
-        if kind != self.ChangeKind.EDIT and not self.instance.pk:
+        if kind != self.ChangeKind.EDIT and not self.instance.pk and "change_kind" in self.fields:
             self.add_error("change_kind", "A new story has nothing to update or correct yet.")
         self._set_times(cleaned, kind)
         return cleaned
@@ -232,7 +232,7 @@ class CitationsField(forms.ModelMultipleChoiceField):
 class KeyPointInlineForm(forms.ModelForm):
     """A key point citing its story's sources, picked by number."""
 
-    takes_story = True  # OrderedItemFormSet passes the story, also to forms of new points
+    takes_parent = True  # OrderedItemFormSet passes the story, also to forms of new points
 
     citations = CitationsField(
         Source.objects.none(),
@@ -245,9 +245,9 @@ class KeyPointInlineForm(forms.ModelForm):
         fields = ["position", "heading", "body", "citations"]
         widgets = {"body": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, story=None, **kwargs):
+    def __init__(self, *args, parent=None, **kwargs):
         super().__init__(*args, **kwargs)
-        story = story or (self.instance.story if self.instance.story_id else None)
+        story = parent or (self.instance.story if self.instance.story_id else None)
         sources = (
             Source.objects.filter(story=story).select_related("article__outlet")
             if story is not None and story.pk

@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from .constraints import http_url, not_blank
+from .constraints import http_url, not_blank, one_position
 from .fields import HttpURLField
 from .markdown import render_markdown
 
@@ -338,11 +338,7 @@ class Source(StoryItem):
         verbose_name = "source"
         verbose_name_plural = "sources"
         constraints = [
-            models.UniqueConstraint(
-                fields=["story", "position"],
-                name="source_unique_position",
-                violation_error_message="Two sources of this story have the same position.",
-            ),
+            one_position("story", "source_unique_position", "sources"),
             models.UniqueConstraint(
                 fields=["story", "article"],
                 name="source_unique_article",
@@ -367,11 +363,7 @@ class KeyPoint(StoryItem):
         verbose_name = "key point"
         verbose_name_plural = "key points"
         constraints = [
-            models.UniqueConstraint(
-                fields=["story", "position"],
-                name="keypoint_unique_position",
-                violation_error_message="Two key points of this story have the same position.",
-            ),
+            one_position("story", "keypoint_unique_position", "key points"),
             not_blank("heading", "keypoint_heading_not_blank"),
             not_blank("body", "keypoint_body_not_blank"),
         ]
@@ -441,11 +433,7 @@ class Video(StoryItem):
         verbose_name = "video"
         verbose_name_plural = "videos"
         constraints = [
-            models.UniqueConstraint(
-                fields=["story", "position"],
-                name="video_unique_position",
-                violation_error_message="Two videos of this story have the same position.",
-            ),
+            one_position("story", "video_unique_position", "videos"),
             not_blank("title", "video_title_not_blank"),
             http_url("url", "video_url_http"),
             http_url("thumbnail_url", "video_thumbnail_url_http", optional=True),
@@ -489,11 +477,7 @@ class ExternalResource(StoryItem):
         verbose_name = "external resource"
         verbose_name_plural = "external resources"
         constraints = [
-            models.UniqueConstraint(
-                fields=["story", "position"],
-                name="resource_unique_position",
-                violation_error_message="Two resources of this story have the same position.",
-            ),
+            one_position("story", "resource_unique_position", "resources"),
             not_blank("title", "resource_title_not_blank"),
             http_url("url", "resource_url_http"),
         ]

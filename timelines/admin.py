@@ -21,7 +21,7 @@ reversion.register(Timeline, follow=["entries"])
 class EntryInlineForm(forms.ModelForm):
     """An entry citing articles, picked from the sources of the stories that show it."""
 
-    takes_story = False
+    takes_parent = True  # OrderedItemFormSet passes the timeline, also to new entries
     citations = CitationsField(
         Article.objects.none(),
         required=False,
@@ -33,9 +33,9 @@ class EntryInlineForm(forms.ModelForm):
         fields = ["position", "date", "precision", "text", "citations"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, parent=None, **kwargs):
         super().__init__(*args, **kwargs)
-        timeline_id = self.instance.timeline_id
+        timeline_id = parent.pk if parent is not None else self.instance.timeline_id
         field = self.fields["citations"]
         choices = Q(sources__story__timeline_id=timeline_id) if timeline_id else Q(pk__in=[])
         if self.instance.pk:
@@ -55,22 +55,10 @@ class EntryInlineForm(forms.ModelForm):
             EntryCitation.objects.create(entry=self.instance, article=article)
 
 
-class EntryFormSet(OrderedItemFormSet):
-    def _construct_form(self, i, **kwargs):
-        form = super()._construct_form(i, **kwargs)
-        if not form.instance.pk and self.instance.pk:
-            form.fields["citations"].queryset = (
-                Article.objects.filter(sources__story__timeline=self.instance)
-                .select_related("outlet")
-                .distinct()
-            )
-        return form
-
-
 class EntryInline(SortableInlineAdminMixin, admin.StackedInline):
     model = TimelineEntry
     form = EntryInlineForm
-    formset = EntryFormSet
+    formset = OrderedItemFormSet
     extra = 0
     readonly_fields = ["cites"]
 
@@ -82,7 +70,7 @@ class EntryInline(SortableInlineAdminMixin, admin.StackedInline):
             link.article for link in entry.citation_links.select_related("article__outlet")
         ]
         if not articles:
-            return format_html('<strong class="errornote">⚠ No citation</strong>')
+            return format_html('<strong class="errornote">{}</strong>', "⚠ No citation")
         return format_html_join(", ", "{}: {}", ((a.outlet.name, a.title) for a in articles))
 
 

@@ -1,7 +1,7 @@
 from django.db import models
 from django.urls import reverse
 
-from stories.constraints import not_blank
+from stories.constraints import not_blank, one_position
 from stories.markdown import render_markdown
 from stories.models import Story
 
@@ -64,11 +64,7 @@ class TimelineEntry(models.Model):
         verbose_name = "timeline entry"
         verbose_name_plural = "timeline entries"
         constraints = [
-            models.UniqueConstraint(
-                fields=["timeline", "position"],
-                name="entry_unique_position",
-                violation_error_message="Two entries of this timeline have the same position.",
-            ),
+            one_position("timeline", "entry_unique_position", "entries"),
             not_blank("text", "entry_text_not_blank"),
             # A year or month is stored as its first day, so that date order is reading order.
             models.CheckConstraint(
