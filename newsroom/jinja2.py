@@ -5,7 +5,6 @@ Markdown that stories.markdown has already sanitized (marked safe with |safe the
 """
 
 import functools
-import json
 
 from django.conf import settings
 from django.templatetags.static import static
@@ -15,6 +14,8 @@ from django.utils.html import json_script
 from django.utils.http import urlencode
 from django.utils.timesince import timesince
 from jinja2 import Environment, select_autoescape
+
+from stories.feeds import xml_safe
 
 
 @functools.lru_cache(maxsize=4096)
@@ -73,7 +74,7 @@ def environment(**options):
             "isotime": isotime,
             "exact_time": exact_time,
             "short_date": short_date,
-            "tojson_compact": lambda value: json.dumps(value, separators=(",", ":")),
+            "xml_safe": xml_safe,
         }
     )
     return env

@@ -16,7 +16,7 @@ from reversion_compare.admin import CompareVersionAdmin
 
 from timelines.models import EntryCitation
 
-from .forms import KeyPointInlineForm, SourceInlineForm, StoryAdminForm
+from .forms import KeyPointInlineForm, OrderedItemForm, SourceInlineForm, StoryAdminForm
 from .models import (
     Article,
     ExternalResource,
@@ -37,8 +37,11 @@ reversion.register(KeyPointCitation)
 reversion.register(KeyPoint, follow=["citation_links"])
 for _model in (HeroImage, Source, Video, ExternalResource, StoryNote):
     reversion.register(_model)
+# The version counter stays out of revisions: a revert must move it on, never back.
 reversion.register(
-    Story, follow=["hero_image", "sources", "key_points", "videos", "resources", "notes"]
+    Story,
+    exclude=["version"],
+    follow=["hero_image", "sources", "key_points", "videos", "resources", "notes"],
 )
 reversion.register(Article)
 reversion.register(Outlet)
@@ -176,12 +179,14 @@ def citation_numbers(key_point):
 
 class VideoInline(SortableInlineAdminMixin, admin.TabularInline):
     model = Video
+    form = OrderedItemForm
     formset = OrderedItemFormSet
     extra = 0
 
 
 class ExternalResourceInline(SortableInlineAdminMixin, admin.TabularInline):
     model = ExternalResource
+    form = OrderedItemForm
     formset = OrderedItemFormSet
     extra = 0
 
@@ -345,10 +350,7 @@ class StoryAdmin(SortableAdminBase, CompareVersionAdmin):
 
     def save_model(self, request, obj, form, change):
         note = form.reader_note(obj)
-        if change:
-            obj.version = F("version") + 1
         super().save_model(request, obj, form, change)
-        obj.refresh_from_db(fields=["version"])
         if note is not None:
             note.save()
 
@@ -366,11 +368,26 @@ class StoryAdmin(SortableAdminBase, CompareVersionAdmin):
 
     # --- Preview -------------------------------------------------------------------------
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+    # The preview is caught outside reversion's revision block too, so no revision is kept.
+    def add_view(self, request, form_url="", extra_context=None):
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            return super().add_view(request, form_url, extra_context)
         except PreviewReady as preview:
             return preview.response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        try:
+            return super().change_view(request, object_id, form_url, extra_context)
+        except PreviewReady as preview:
+            return preview.response
+
+    def changelist_view(self, request, extra_context=None):
+        # VersionAdmin would put every story a bulk action touches into one revision; the
+        # actions below open one revision per story instead.
+        context = {"has_change_permission": self.has_change_permission(request)}
+        return admin.ModelAdmin.changelist_view(
+            self, request, {**context, **(extra_context or {})}
+        )
 
     def _changeform_view(self, *args, **kwargs):
         # Inside the admin's transaction: the story page is rebuilt once, after all inlines.
@@ -417,7 +434,6 @@ class StoryAdmin(SortableAdminBase, CompareVersionAdmin):
                 story.status = status
                 if status == Story.Status.PUBLISHED and story.published_at is None:
                     story.published_at = now
-                story.version = F("version") + 1
                 story.save()
                 reversion.set_user(request.user)
                 reversion.set_comment(f"Bulk action: {story.get_status_display().lower()}")

@@ -8,12 +8,13 @@ round-trips. Every error names the place in the document it comes from.
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import yaml
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, SuspiciousFileOperation, ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.utils.dateparse import parse_datetime, parse_duration
 
 from timelines.models import EntryCitation, Timeline, TimelineEntry
@@ -34,6 +35,9 @@ from .models import (
 from .signals import deferred_refresh, schedule
 
 SUFFIXES = {".yaml", ".yml", ".json"}
+# C0 control characters other than tab, line feed and carriage return: invisible, invalid in
+# XML feeds, and refused by PostgreSQL (NUL).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Unchanged(Exception):
@@ -68,6 +72,8 @@ def read_file(path):
         raise DocumentError(where, f"invalid YAML: {exc.problem or exc.context}") from exc
     except yaml.YAMLError as exc:
         raise DocumentError("", f"invalid YAML: {exc}") from exc
+    except ValueError as exc:  # e.g. an integer too long to convert
+        raise DocumentError("", f"unreadable value: {exc}") from exc
     if not isinstance(data, dict):
         raise DocumentError(
             "", "the document must be a mapping of story fields (slug, headline, ...)"
@@ -113,6 +119,11 @@ class Fields:
     def text(self, key, *, required=False):
         value = self.get(key, (str, int, float), required=required, default="")
         value = str(value).strip()
+        if CONTROL_CHARACTERS.search(value):
+            raise DocumentError(
+                self.at(key),
+                "contains a control character (only tabs and line breaks may be used)",
+            )
         if required and not value:
             raise DocumentError(self.at(key), "must not be empty")
         return value
@@ -142,7 +153,10 @@ class Fields:
             value = parsed
         if value.tzinfo is None:
             raise DocumentError(self.at(key), "give a time zone, e.g. 2026-02-03T21:30:00Z")
-        return value.astimezone(dt.UTC)
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError as exc:
+            raise DocumentError(self.at(key), f"{value} is out of range") from exc
 
     def items(self, key, *, required=False):
         values = self.get(key, list, required=required, default=[])
@@ -187,6 +201,23 @@ def validate(instance, where, *, exclude=(), thorough=False):
         raise DocumentError(place, " ".join(messages)) from exc
 
 
+def parse_video_duration(value):
+    """Seconds, or text such as 00:02:30; None when not given."""
+    if value is None:
+        return None
+    duration = dt.timedelta(seconds=value) if isinstance(value, int) else parse_duration(value)
+    if duration is None:
+        raise ValueError(value)
+    return duration
+
+
+def media_file_exists(name):
+    try:
+        return default_storage.exists(name)
+    except SuspiciousFileOperation:  # a path outside MEDIA_ROOT
+        return False
+
+
 def parse_entry_date(value, where):
     """'2016' → year, '2025-10' → month, '2025-12-11' → day."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -201,7 +232,7 @@ def parse_entry_date(value, where):
                 return dt.date(int(year), int(month), 1), TimelineEntry.Precision.MONTH
             case 2:
                 return dt.date.fromisoformat(text), TimelineEntry.Precision.DAY
-    except ValueError:
+    except (ValueError, OverflowError):
         pass
     raise DocumentError(where, f"{text!r} is not a date such as 2016, 2025-10 or 2025-12-11")
 
@@ -250,6 +281,9 @@ class Loader:
     def _write(self, doc, story, slug):
         outlets = self._outlets(doc)
         feeds = [self._feed(Fields(item, where)) for where, item in doc.items("feeds")]
+        for where, feed in zip((w for w, _ in doc.items("feeds")), feeds, strict=True):
+            if feeds.count(feed) > 1:
+                raise DocumentError(f"{where}.slug", f"feed {feed.slug!r} is listed twice")
         story = story or Story(slug=slug)
         story.headline = doc.text("headline", required=True)
         story.summary = doc.text("summary")
@@ -441,16 +475,13 @@ class Loader:
         model.objects.bulk_create(instances)
 
     def _video(self, fields):
-        duration = fields.get("duration", (str, int))
-        if isinstance(duration, int):
-            duration = dt.timedelta(seconds=duration)
-        elif duration is not None:
-            parsed = parse_duration(duration.strip())
-            if parsed is None:
-                raise DocumentError(
-                    fields.at("duration"), f"{duration!r} is not a duration like 00:02:30"
-                )
-            duration = parsed
+        given = fields.get("duration", (str, int))
+        try:
+            duration = parse_video_duration(given)
+        except (ValueError, OverflowError) as exc:
+            raise DocumentError(
+                fields.at("duration"), f"{given!r} is not a duration like 00:02:30"
+            ) from exc
         return Video(
             title=fields.text("title", required=True),
             url=fields.text("url", required=True),
@@ -524,7 +555,9 @@ class Loader:
                 source.article for source in self._citations(entry_fields, sources, "entry")
             ]
             for extra_where, extra in entry_fields.items("cites_articles"):
-                article = self._article(Fields(extra, extra_where), outlets)
+                extra_fields = Fields(extra, extra_where)
+                article = self._article(extra_fields, outlets)
+                extra_fields.done()
                 if article in articles:
                     raise DocumentError(extra_where, "the entry already cites this article")
                 articles.append(article)
@@ -556,7 +589,7 @@ def load_documents(documents):
                 raise DocumentError(
                     f"{origin}: {exc.where}" if exc.where else origin, exc.message
                 ) from exc
-            except IntegrityError as exc:
+            except DatabaseError as exc:  # a constraint, or a value the database cannot store
                 raise DocumentError(origin, f"the database refused the document: {exc}") from exc
     return results
 

@@ -1,14 +1,23 @@
 """RSS 2.0 and Atom syndication of the home page feed and of each topic feed."""
 
+import re
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed as SyndicationFeed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from .models import Feed, Story
 
 ITEMS = 30
+# Characters XML 1.0 cannot carry at all; editors paste them from word processors.
+XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text):
+    return XML_INVALID.sub("", text)
 
 
 class StoriesRSS(SyndicationFeed):
@@ -19,7 +28,7 @@ class StoriesRSS(SyndicationFeed):
 
     def title(self, feed):
         name = feed.name if feed else "Top Headlines"
-        return f"{name} — {settings.SITE_NAME}"
+        return xml_safe(f"{name} — {settings.SITE_NAME}")
 
     def link(self, feed):
         return feed.get_absolute_url() if feed else reverse("stories:home")
@@ -41,10 +50,11 @@ class StoriesRSS(SyndicationFeed):
         return stories.order_by("-updated_at", "-pk")[:ITEMS]
 
     def item_title(self, story):
-        return story.headline
+        return xml_safe(story.headline)
 
     def item_description(self, story):
-        return story.summary or story.lede
+        # Feed readers treat a description as HTML: the plain text goes in escaped.
+        return escape(xml_safe(story.summary or story.lede))
 
     def item_pubdate(self, story):
         return story.published_at

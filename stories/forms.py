@@ -130,7 +130,15 @@ class StoryAdminForm(forms.ModelForm):
         return None
 
 
-class SourceInlineForm(forms.ModelForm):
+class OrderedItemForm(forms.ModelForm):
+    """An ordered inline item. Its position is checked across the submitted forms only: each
+    row checked against the database on its own would refuse every swap of two items."""
+
+    def _get_validation_exclusions(self):
+        return {*super()._get_validation_exclusions(), "position"}
+
+
+class SourceInlineForm(OrderedItemForm):
     """A source added by pasting its URL: a known article is reused, a new one is created."""
 
     url = forms.URLField(label="Article URL", assume_scheme="https", max_length=500)
@@ -229,7 +237,7 @@ class CitationsField(forms.ModelMultipleChoiceField):
         return f"{prefix}{article.outlet.name}: {article.title}"
 
 
-class KeyPointInlineForm(forms.ModelForm):
+class KeyPointInlineForm(OrderedItemForm):
     """A key point citing its story's sources, picked by number."""
 
     takes_parent = True  # OrderedItemFormSet passes the story, also to forms of new points

@@ -23,6 +23,8 @@ class ContentVersion(models.Model):
     changed_at = models.DateTimeField(default=timezone.now)
     next_publish_at = models.DateTimeField(null=True, blank=True)
     navigation = models.JSONField(default=list)
+    # Every page shows the navigation: its last change bounds every page's Last-Modified.
+    navigation_changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = "content version"
@@ -43,18 +45,26 @@ class ContentVersion(models.Model):
     @classmethod
     def bump(cls):
         now = timezone.now()
+        navigation = [
+            {"name": feed.name, "url": feed.get_absolute_url(), "slug": feed.slug}
+            for feed in Feed.objects.all()
+        ]
         values = {
             "changed_at": now,
             "next_publish_at": Story.objects.filter(
                 status=Story.Status.PUBLISHED, published_at__gt=now
             ).aggregate(next=models.Min("published_at"))["next"],
-            "navigation": [
-                {"name": feed.name, "url": feed.get_absolute_url(), "slug": feed.slug}
-                for feed in Feed.objects.all()
-            ],
+            "navigation": navigation,
         }
+        previous = cls.objects.filter(pk=1).values_list("navigation", flat=True).first()
+        if previous != navigation:
+            values["navigation_changed_at"] = now
         if not cls.objects.filter(pk=1).update(version=models.F("version") + 1, **values):
             cls.objects.get_or_create(pk=1, defaults={"version": 1, **values})
+
+    def page_changed_at(self, *times):
+        """A page's Last-Modified: its own latest change, or the navigation's if later."""
+        return max(time for time in (*times, self.navigation_changed_at) if time is not None)
 
 
 class Feed(models.Model):
@@ -188,7 +198,13 @@ class Story(models.Model):
         if self.status == self.Status.PUBLISHED and self.published_at and not self.updated_at:
             self.updated_at = self.published_at
         old_slug = getattr(self, "_saved_slug", None)
+        if self.pk is not None and not kwargs.get("update_fields"):
+            # Every save moves the version on, in the database, so a form opened before it
+            # (or before a revert) is recognised as stale.
+            self.version = models.F("version") + 1
         super().save(*args, **kwargs)
+        if isinstance(self.version, models.expressions.Combinable):
+            self.refresh_from_db(fields=["version"])
         # A published story's old address keeps working (see PreviousSlug).
         if old_slug and old_slug != self.slug and self.published_at:
             PreviousSlug.objects.update_or_create(slug=old_slug, defaults={"story": self})

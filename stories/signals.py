@@ -10,7 +10,7 @@ inside deferred_refresh() and rebuild each page once, at the end, inside their t
 import threading
 from contextlib import contextmanager
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from timelines.models import EntryCitation, Timeline, TimelineEntry
 
@@ -42,7 +42,7 @@ def deferred_refresh():
     if getattr(_state, "pending", None) is not None:  # nested: the outer block rebuilds
         yield
         return
-    _state.pending = (set(), set())
+    _state.pending = Pending()
     try:
         yield
         flush()
@@ -50,11 +50,18 @@ def deferred_refresh():
         _state.pending = None
 
 
+class Pending:
+    """What changed inside deferred_refresh(); nothing at all (a GET) rebuilds nothing."""
+
+    def __init__(self):
+        self.changed, self.stories, self.timelines = False, set(), set()
+
+
 def flush():
     """Rebuild what deferred_refresh() has collected so far (a preview needs it early)."""
-    stories, timelines = _state.pending
-    _state.pending = (set(), set())
-    rebuild(stories, timelines)
+    pending, _state.pending = _state.pending, Pending()
+    if pending.changed:
+        rebuild(pending.stories, pending.timelines)
 
 
 def schedule(stories=(), timelines=()):
@@ -62,8 +69,9 @@ def schedule(stories=(), timelines=()):
     if pending is None:
         rebuild(set(stories), set(timelines))
     else:
-        pending[0].update(stories)
-        pending[1].update(timelines)
+        pending.changed = True
+        pending.stories.update(stories)
+        pending.timelines.update(timelines)
 
 
 def rebuild(story_ids, timeline_ids):
@@ -98,7 +106,8 @@ def changed(sender, instance, **kwargs):
             timelines=ids(Timeline.objects.filter(entries__citation_links__article__in=articles)),
         )
     elif isinstance(instance, Timeline):
-        schedule(timelines=[instance.pk])
+        # Deleted: its stories (recorded before SET_NULL cleared them) lose the section.
+        schedule(timelines=[instance.pk], stories=getattr(instance, "_shown_by", ()))
     elif isinstance(instance, TimelineEntry):
         schedule(timelines=[instance.timeline_id])
     elif isinstance(instance, EntryCitation):
@@ -122,6 +131,13 @@ TRACKED = (
 for model in TRACKED:
     post_save.connect(changed, sender=model, dispatch_uid=f"changed-save-{model.__name__}")
     post_delete.connect(changed, sender=model, dispatch_uid=f"changed-delete-{model.__name__}")
+
+
+def remember_stories(sender, instance, **kwargs):
+    instance._shown_by = ids(Story.objects.filter(timeline=instance))
+
+
+pre_delete.connect(remember_stories, sender=Timeline, dispatch_uid="timeline-shown-by")
 
 
 def feeds_changed(sender, instance, action, **kwargs):

@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from .models import Feed, PreviousSlug, Story
+from .models import ContentVersion, Feed, PreviousSlug, Story
 from .pagination import KeysetPage
 from .search import search_stories
 
@@ -15,11 +15,14 @@ def preview_or_public(response, story):
     return response
 
 
-def last_modified(response, *times):
+def content_state(request):
+    """The content state the page cache middleware read for this request (or read it now)."""
+    return getattr(request, "content_state", None) or ContentVersion.current()
+
+
+def last_modified(response, when):
     """Last-Modified for conditional GET (ConditionalGetMiddleware answers 304s)."""
-    times = [time for time in times if time is not None]
-    if times:
-        response["Last-Modified"] = http_date(max(times).timestamp())
+    response["Last-Modified"] = http_date(when.timestamp())
     return response
 
 
@@ -40,7 +43,9 @@ def feed(request, slug=None):
         "stories/feed.html",
         {"feed": feed, "page": page, "is_home": slug is None},
     )
-    return last_modified(response, *(story.modified_at for story in page))
+    # Any edit can change which stories a feed lists (a story archived, one scheduled going
+    # live), so a feed is as new as the content as a whole.
+    return last_modified(response, content_state(request).changed_at)
 
 
 @require_safe
@@ -56,7 +61,7 @@ def story_detail(request, slug):
             raise Http404("No story lives at this address.")
         return redirect(previous.story, permanent=True)
     response = render(request, "stories/story_detail.html", {"story": story})
-    last_modified(response, story.modified_at)
+    last_modified(response, content_state(request).page_changed_at(story.modified_at))
     return preview_or_public(response, story)
 
 

@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 from reversion_compare.admin import CompareVersionAdmin
 
 from stories.admin import OrderedItemFormSet
-from stories.forms import CitationsField
+from stories.forms import CitationsField, OrderedItemForm
 from stories.models import Article
 from stories.signals import deferred_refresh
 
@@ -18,7 +18,7 @@ reversion.register(TimelineEntry, follow=["citation_links"])
 reversion.register(Timeline, follow=["entries"])
 
 
-class EntryInlineForm(forms.ModelForm):
+class EntryInlineForm(OrderedItemForm):
     """An entry citing articles, picked from the sources of the stories that show it."""
 
     takes_parent = True  # OrderedItemFormSet passes the timeline, also to new entries

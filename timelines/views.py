@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from stories.models import Story
-from stories.views import last_modified
+from stories.views import content_state, last_modified
 
 from .models import Timeline
 
@@ -28,4 +28,5 @@ def timeline_detail(request, slug):
     )
     if not stories:
         response["Cache-Control"] = "private, no-store"  # an editor's preview
-    return last_modified(response, timeline.modified_at)
+    # The stories showing it change with their status and headlines: as new as the content.
+    return last_modified(response, content_state(request).changed_at)
