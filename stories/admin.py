@@ -7,6 +7,7 @@ story); history comes from django-reversion, drag-and-drop order from django-adm
 import reversion
 from adminsortable2.admin import CustomInlineFormSet, SortableAdminBase, SortableInlineAdminMixin
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Q
 from django.shortcuts import render
@@ -335,8 +336,10 @@ class StoryAdmin(SortableAdminBase, CompareVersionAdmin):
             raise PermissionDenied("Only an editor can delete published or archived stories.")
         super().delete_queryset(request, queryset)
 
-    def get_actions(self, request, *args, **kwargs):
-        actions = super().get_actions(request, *args, **kwargs)
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        if action_location != ActionLocation.CHANGE_LIST:
+            return {}  # the story screen has its own buttons; bulk actions are for the list
+        actions = super().get_actions(request, action_location)
         if not self.can_publish(request):
             actions.pop("publish_selected", None)
             actions.pop("archive_selected", None)

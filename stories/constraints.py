@@ -24,8 +24,8 @@ def not_blank(field, name):
 
 def http_url(field, name, *, optional=False):
     """A CHECK that a URL column holds an http(s) URL (or nothing, when optional)."""
-    condition = models.Q(**{f"{field}__startswith": "http://"}) | models.Q(
-        **{f"{field}__startswith": "https://"}
+    condition = models.Q(**{f"{field}__istartswith": "http://"}) | models.Q(
+        **{f"{field}__istartswith": "https://"}
     )
     if optional:
         condition |= models.Q(**{field: ""})

@@ -197,16 +197,22 @@ def validate(instance, where, *, exclude=(), thorough=False):
         )
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
-        place = where if field == NON_FIELD_ERRORS else f"{where}.{field}"
+        place = where if field == NON_FIELD_ERRORS else ".".join(filter(None, [where, field]))
         raise DocumentError(place, " ".join(messages)) from exc
 
 
+LONGEST_VIDEO = dt.timedelta(days=7)
+
+
 def parse_video_duration(value):
-    """Seconds, or text such as 00:02:30; None when not given."""
-    if value is None:
+    """Seconds, or text such as 00:02:30; None when not given. Up to a week, never negative."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    duration = dt.timedelta(seconds=value) if isinstance(value, int) else parse_duration(value)
-    if duration is None:
+    if isinstance(value, int):
+        duration = dt.timedelta(seconds=value)
+    else:
+        duration = parse_duration(value.strip())
+    if duration is None or not dt.timedelta(0) <= duration <= LONGEST_VIDEO:
         raise ValueError(value)
     return duration
 
@@ -401,7 +407,7 @@ class Loader:
             full_size_url=fields.text("full_size_url"),
         )
         fields.done()
-        if image.image and not default_storage.exists(image.image.name):
+        if image.image and not media_file_exists(image.image.name):
             raise DocumentError(
                 fields.at("image"), f"no uploaded file {image.image.name!r} in media"
             )

@@ -39,9 +39,8 @@ class StoriesRSS(SyndicationFeed):
         return reverse(self.url_names[1], kwargs={"slug": feed.slug})
 
     def description(self, feed):
-        return (
-            feed.description if feed else ""
-        ) or f"The latest coverage from {settings.SITE_NAME}."
+        description = feed.description if feed else ""
+        return xml_safe(description or f"The latest coverage from {settings.SITE_NAME}.")
 
     def items(self, feed):
         stories = Story.objects.published().for_cards()

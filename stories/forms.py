@@ -100,7 +100,8 @@ class StoryAdminForm(forms.ModelForm):
             .values_list("version", flat=True)
             .first()
         )
-        if loaded is not None and current is not None and loaded != current:
+        # A form without the version it was opened at is treated as stale, not trusted.
+        if current is not None and loaded != current:
             raise ValidationError(
                 "Someone else saved this story after you opened it, so your changes were not "
                 "saved (nothing was lost: theirs are kept). Copy what you changed, reload the "

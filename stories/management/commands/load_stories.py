@@ -45,7 +45,7 @@ class Command(BaseCommand):
             )
             return
         except DocumentError as exc:
-            raise CommandError(f"{exc}. Nothing was loaded.") from exc
+            raise CommandError(f"{str(exc).rstrip('.')}. Nothing was loaded.") from exc
 
         counts = {
             outcome: list(results.values()).count(outcome) for outcome in set(results.values())
