@@ -85,6 +85,9 @@ browser:
 		fi; \
 	fi
 
+# One test process per core (pytest-xdist); PYTEST_ARGS="-n 0" runs them in one.
+PYTEST_ARGS ?= -n auto
+
 test: install lint check browser
 	$(TEST_ENV) $(PY) manage.py collectstatic --no-input -v0
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
