@@ -7,6 +7,8 @@ Markdown that stories.markdown has already sanitized (marked safe with |safe the
 import functools
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +28,14 @@ def url(name, *args, **kwargs):
 
 # Hashed static names are fixed for the life of a process (the manifest is read once).
 static = functools.lru_cache(maxsize=256)(static)
+
+
+@receiver(setting_changed)
+def forget_addresses(setting, **kwargs):
+    """Tests that change the static storage or the URLs must not get remembered addresses."""
+    if setting in {"STORAGES", "STATIC_URL", "ROOT_URLCONF"}:
+        static.cache_clear()
+        url.cache_clear()
 
 
 def ago(value):

@@ -112,6 +112,10 @@ def cited_by(source):
 
 class HeroImageInline(admin.StackedInline):
     model = HeroImage
+
+    class Media:
+        css = {"all": ["newsroom-admin.css"]}  # a stylesheet: the CSP allows no inline style
+
     can_delete = True
     max_num = 1
     extra = 1
@@ -132,7 +136,7 @@ class HeroImageInline(admin.StackedInline):
         if not image or not image.src:
             return "No image yet."
         return format_html(
-            '<img src="{}" alt="{}" style="max-height: 120px">', image.src, image.alt_text
+            '<img class="hero-preview" src="{}" alt="{}">', image.src, image.alt_text
         )
 
 

@@ -212,7 +212,15 @@ def production_env(**variables):
     env = {
         name: value
         for name, value in os.environ.items()
-        if name not in {"DEBUG", "SECRET_KEY", "TRUST_X_FORWARDED_PROTO", *RELAXING}
+        # DJANGO_ALLOW_ASYNC_UNSAFE: set for the browser tests in this process, never deployed.
+        if name
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "TRUST_X_FORWARDED_PROTO",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            *RELAXING,
+        }
     }
     env.update(variables)
     return env
