@@ -1,0 +1,1 @@
+"""The Newsroom benchmark; see bench/run.py (`make bench`)."""
