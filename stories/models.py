@@ -36,7 +36,7 @@ class ContentVersion(models.Model):
     @classmethod
     def current(cls):
         """The state every public request reads first: a single-row primary-key lookup."""
-        state = cls.objects.filter(pk=1).first()
+        state = next(iter(cls.objects.filter(pk=1)[:1]), None)  # no ORDER BY to build
         if state is None or (state.next_publish_at and state.next_publish_at <= timezone.now()):
             cls.bump()
             state = cls.objects.get(pk=1)

@@ -29,7 +29,7 @@ def last_modified(response, when):
 @require_safe
 def feed(request, slug=None):
     if slug is None:
-        feed = Feed.objects.filter(is_homepage=True).first()
+        feed = next(iter(Feed.objects.filter(is_homepage=True).order_by()[:1]), None)
     else:
         feed = get_object_or_404(Feed, slug=slug)
         if feed.is_homepage:
@@ -50,7 +50,8 @@ def feed(request, slug=None):
 
 @require_safe
 def story_detail(request, slug):
-    story = Story.objects.visible_to(request.user).for_page().filter(slug=slug).first()
+    stories = Story.objects.visible_to(request.user).for_page().filter(slug=slug)
+    story = next(iter(stories.order_by()[:1]), None)
     if story is None:
         previous = (
             PreviousSlug.objects.filter(slug=slug, story__in=Story.objects.published())

@@ -13,7 +13,7 @@ def timeline_detail(request, slug):
     timelines = Timeline.objects.all()
     if not (request.user.is_authenticated and request.user.has_perm("timelines.view_timeline")):
         timelines = timelines.published()
-    timeline = timelines.filter(slug=slug).first()
+    timeline = next(iter(timelines.filter(slug=slug).order_by()[:1]), None)
     if timeline is None:
         raise Http404("No timeline lives at this address.")
     # Which stories show it changes with their status, so it is read now, not stored.
