@@ -100,6 +100,8 @@ def changed(sender, instance, **kwargs):
     elif isinstance(instance, KeyPointCitation):
         schedule(stories=ids(Story.objects.filter(key_points=instance.key_point_id)))
     elif isinstance(instance, Article | Outlet):
+        if kwargs.get("created"):  # no page can show a row that did not exist
+            return
         articles = [instance.pk] if isinstance(instance, Article) else instance.articles.all()
         schedule(
             stories=ids(stories_showing_articles(articles)),

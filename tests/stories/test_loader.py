@@ -9,6 +9,8 @@ import yaml
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from stories.models import Article, Feed, Outlet, Source, Story
 from timelines.models import Timeline, TimelineEntry
@@ -309,3 +311,34 @@ def test_json_documents_load_too(tmp_path):
     path.write_text(json.dumps(seed_document(), default=str), encoding="utf-8")
     load(path)
     assert Story.objects.get().sources.count() == 10
+
+
+# --- Cost ----------------------------------------------------------------------------------
+
+
+def numbered_copy(n):
+    """The seed document as a different story with its own articles and timeline."""
+    document = seed_document()
+    document["slug"] = f"{document['slug']}-{n}"
+    document["timeline"]["slug"] = f"{document['timeline']['slug']}-{n}"
+    for source in document["sources"]:
+        source["url"] = f"{source['url']}-{n}"
+    return document
+
+
+def test_loading_a_story_costs_the_same_queries_however_many_are_loaded(tmp_path):
+    """No whole-table scan per new article: large loads stay linear."""
+
+    def queries_to_load(n):
+        path = write(tmp_path, numbered_copy(n), name=f"story-{n}.yaml")
+        with CaptureQueriesContext(connection) as captured:
+            load(path)
+        return len(captured)
+
+    load(write(tmp_path, numbered_copy(1), name="story-1.yaml"))  # the outlets and feeds
+    second = queries_to_load(2)
+    for n in range(3, 6):
+        load(write(tmp_path, numbered_copy(n), name=f"story-{n}.yaml"))
+    assert queries_to_load(6) == second
+    assert Story.objects.count() == 6
+    assert Article.objects.count() == 6 * len(seed_document()["sources"])
