@@ -156,9 +156,10 @@ def read_documents(folder):
 
 
 def endpoints(config):
-    """The measured addresses: two references, then each kind of public page."""
+    """The measured addresses: the reference and two for comparison, then each public page."""
     corpus = config["corpus"]
     return {
+        "ok": "/bench/ok",
         "css": f"/static/{config['stylesheet']}",
         "robots": "/robots.txt",
         "home": "/",

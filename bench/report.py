@@ -7,8 +7,9 @@ import math
 from collections import Counter
 
 ENDPOINTS = {
-    "css": "static CSS (reference)",
-    "robots": "/robots.txt (bare view)",
+    "ok": "bare view (reference)",
+    "css": "static CSS (WhiteNoise)",
+    "robots": "/robots.txt",
     "home": "home feed /",
     "feed": "topic feed",
     "story": "story page",
@@ -38,9 +39,9 @@ def measured(databases):
 
 
 def share(db, mode, name):
-    """A page's requests/s as a share of the static file's, in the same server."""
+    """A page's requests/s as a share of the bare view's, in the same server and mode."""
     endpoints = db[mode]["endpoints"]
-    reference = endpoints["css"]["rps"]
+    reference = endpoints["ok"]["rps"]
     return endpoints[name]["rps"] / reference if reference else math.nan
 
 

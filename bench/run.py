@@ -24,8 +24,11 @@ database `newsroom_bench`, created and dropped here):
    plain HTTP on loopback) on a free port, once with CACHE_URL=dummycache:// (uncached) and
    once with CACHE_URL=locmemcache://bench (cached, warmed first). Each address gets
    `wrk -t2 -c8 -d3s --latency` three times; the median requests/s, p50 and p99 are kept.
-   The static stylesheet (served by WhiteNoise in the same server and middleware) is the
-   reference every page's requests/s is compared to; /robots.txt shows a bare view.
+   The reference every page's requests/s is compared to is /bench/ok, a bare view that
+   returns "ok", never cached, through the same server and the whole middleware stack
+   (bench.settings adds only that address to the production settings). The static
+   stylesheet, which WhiteNoise answers before Django's middleware runs, and /robots.txt
+   are shown beside it.
    Without wrk (and without root to `apt-get install wrk`), a threaded Python client stands in.
 4. Scale: more stories are added with bulk_create (published, in the feeds, with a hero image,
    two sources and two key points each) up to 10,000 and 100,000, and the p50 of the topic
@@ -122,7 +125,7 @@ def base_env():
         if key not in ("DATABASE_URL", "CACHE_URL", "PAGE_CACHE_SECONDS")
     }
     return env | {
-        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(48),  # 64 characters
         "SECURE_SSL_REDIRECT": "false",
