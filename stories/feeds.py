@@ -43,7 +43,7 @@ class StoriesRSS(SyndicationFeed):
         return xml_safe(description or f"The latest coverage from {settings.SITE_NAME}.")
 
     def items(self, feed):
-        stories = Story.objects.published().for_cards()
+        stories = Story.objects.published().for_syndication()
         if feed is not None:
             stories = stories.filter(feeds=feed)
         return stories.order_by("-updated_at", "-pk")[:ITEMS]

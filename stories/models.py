@@ -1,13 +1,19 @@
+import datetime as dt
+import json
+from typing import NamedTuple
 from urllib.parse import parse_qs, quote, urlparse
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from .constraints import http_url, not_blank, one_position
 from .fields import HttpURLField
 from .markdown import render_markdown
+from .pagination import ORDER, PAGE_SIZE, KeysetPage
+from .prepared import PreparedQuery
 
 
 class ContentVersion(models.Model):
@@ -26,6 +32,15 @@ class ContentVersion(models.Model):
     # Every page shows the navigation: its last change bounds every page's Last-Modified.
     navigation_changed_at = models.DateTimeField(default=timezone.now)
 
+    # What current() reads: everything but the key.
+    READ_FIELDS = (
+        "version",
+        "changed_at",
+        "next_publish_at",
+        "navigation",
+        "navigation_changed_at",
+    )
+
     class Meta:
         verbose_name = "content version"
         verbose_name_plural = "content version"
@@ -36,19 +51,30 @@ class ContentVersion(models.Model):
     @classmethod
     def current(cls):
         """The state every public request reads first: a single-row primary-key lookup."""
-        state = next(iter(cls.objects.filter(pk=1)[:1]), None)  # no ORDER BY to build
+        state = cls._read()
         if state is None or (state.next_publish_at and state.next_publish_at <= timezone.now()):
             cls.bump()
-            state = cls.objects.get(pk=1)
+            state = cls._read()
         return state
+
+    @classmethod
+    def _read(cls):
+        # Plain SQL: every public request (a cache hit too) pays for this read, and building
+        # the ORM query cost several times what the database does.
+        fields = [cls._meta.get_field(name) for name in cls.READ_FIELDS]
+        table, columns = cls._meta.db_table, ", ".join(field.column for field in fields)
+        with connections["default"].cursor() as cursor:
+            cursor.execute(f"SELECT {columns} FROM {table} WHERE id = 1")
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = zip(fields, row, strict=True)
+        return cls(id=1, **{field.name: from_database(field, value) for field, value in values})
 
     @classmethod
     def bump(cls):
         now = timezone.now()
-        navigation = [
-            {"name": feed.name, "url": feed.get_absolute_url(), "slug": feed.slug}
-            for feed in Feed.objects.all()
-        ]
+        navigation = [feed.as_navigation() for feed in Feed.objects.all()]
         values = {
             "changed_at": now,
             "next_publish_at": Story.objects.filter(
@@ -65,6 +91,27 @@ class ContentVersion(models.Model):
     def page_changed_at(self, *times):
         """A page's Last-Modified: its own latest change, or the navigation's if later."""
         return max(time for time in (*times, self.navigation_changed_at) if time is not None)
+
+    def feed(self, slug=None):
+        """A feed as the navigation holds it (see Feed.as_navigation); None: the home page
+        feed when slug is None, else no feed with that slug."""
+        for feed in self.navigation:
+            if feed["slug"] == slug if slug is not None else feed["is_homepage"]:
+                return feed
+        return None
+
+
+def from_database(field, value):
+    """A column value as the ORM would return it, from either database's driver."""
+    if value is None:
+        return None
+    if isinstance(field, models.JSONField):
+        return json.loads(value) if isinstance(value, str | bytes) else value
+    if isinstance(field, models.DateTimeField) and not isinstance(value, dt.datetime):
+        value = parse_datetime(value)  # SQLite returns text
+    if isinstance(value, dt.datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
 
 
 class Feed(models.Model):
@@ -106,11 +153,22 @@ class Feed(models.Model):
             return reverse("stories:home")
         return reverse("stories:feed", kwargs={"slug": self.slug})
 
+    def as_navigation(self):
+        """What every page keeps of a feed (in ContentVersion): enough to show its page."""
+        return {
+            "id": self.pk,
+            "name": self.name,
+            "slug": self.slug,
+            "url": self.get_absolute_url(),
+            "description": self.description,
+            "is_homepage": self.is_homepage,
+        }
+
 
 class StoryQuerySet(models.QuerySet):
-    def published(self):
-        """Stories readers may see: published, and not scheduled for later."""
-        return self.filter(status=Story.Status.PUBLISHED, published_at__lte=timezone.now())
+    def published(self, now=None):
+        """Stories readers may see: published, and not scheduled for later (than now)."""
+        return self.filter(status=Story.Status.PUBLISHED, published_at__lte=now or timezone.now())
 
     def visible_to(self, user):
         """Editors may preview any story at its public address; readers see published ones."""
@@ -119,12 +177,34 @@ class StoryQuerySet(models.QuerySet):
         return self.published()
 
     def for_cards(self):
-        """What a feed shows of each story: the story row (without its stored page) and image."""
-        return self.select_related("hero_image").defer("body_html", "json_ld", "search_text")
+        """What a feed shows of each story: its stored card and the time it fills in, as
+        rows (Card), not model instances: a feed page builds twenty of them."""
+        return self.values_list(*Card._fields, named=True)
+
+    def feed_page(self, feed_id, cursor=None):
+        """A page of a feed's cards (feed_id None: of every published story), newest first.
+
+        The first page, which every reader of a feed asks for, runs SQL compiled once per
+        process (PreparedQuery); it is the same query as for_cards() in a feed.
+        """
+        if cursor:
+            stories = self.published().for_cards()
+            if feed_id is not None:
+                stories = stories.filter(feeds=feed_id)
+            return KeysetPage.after(stories, cursor)
+        if feed_id is None:
+            rows = FIRST_CARDS_OF_ALL(now=timezone.now())
+        else:
+            rows = FIRST_CARDS_OF_FEED(now=timezone.now(), feed_id=feed_id)
+        return KeysetPage([Card._make(row) for row in rows], is_first=True)
+
+    def for_syndication(self):
+        """What RSS and Atom items carry: text and times, not the stored HTML."""
+        return self.only("headline", "slug", "summary", "lede", "published_at", "updated_at")
 
     def for_page(self):
         """What a story page reads at request time: the row, its stored page and its image."""
-        return self.select_related("hero_image").defer("search_text")
+        return self.select_related("hero_image").defer("search_text", "card_html")
 
 
 class Story(models.Model):
@@ -166,6 +246,8 @@ class Story(models.Model):
     lede = models.CharField(max_length=300, editable=False, default="")
     article_count = models.PositiveIntegerField(editable=False, default=0)
     body_html = models.TextField(editable=False, default="")
+    # The story's card in feeds and search results, but for the line with the time.
+    card_html = models.TextField(editable=False, default="")
     json_ld = models.TextField(editable=False, default="")
     # Headline, summary, key points and timeline entries in one column that search indexes.
     search_text = models.TextField(editable=False, default="")
@@ -227,6 +309,27 @@ class Story(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+
+class Card(NamedTuple):
+    """A story as a feed lists it: the stored card and the time it fills in."""
+
+    pk: int
+    updated_at: dt.datetime
+    card_html: str
+
+
+def _first_cards(now, feed_id=None):
+    stories = Story.objects.published(now).for_cards()
+    if feed_id is not None:
+        stories = stories.filter(feeds=feed_id)
+    return stories.order_by(*ORDER)[: PAGE_SIZE + 1]
+
+
+# Samples that no real value equals: PreparedQuery finds each value's place by them.
+SAMPLE_NOW = dt.datetime(1900, 1, 1, 0, 0, 0, 1, tzinfo=dt.UTC)
+FIRST_CARDS_OF_ALL = PreparedQuery(_first_cards, now=SAMPLE_NOW)
+FIRST_CARDS_OF_FEED = PreparedQuery(_first_cards, now=SAMPLE_NOW, feed_id=-1)
 
 
 class PreviousSlug(models.Model):

@@ -2,8 +2,9 @@
 
 refresh_story() and refresh_timeline() run whenever something a page shows is saved or
 deleted (see stories.signals): they gather everything the page lists, number the citations,
-render the page body once and store it on the row. A page view then reads one row and
-renders only what depends on the moment: "Updated 2 hours ago", the preview banner.
+render the page body (and the story's card for feeds) once and store it on the row. A page
+view then reads one row and renders only what depends on the moment: "Updated 2 hours ago",
+the preview banner.
 """
 
 import json
@@ -172,13 +173,23 @@ def refresh_story(story_id):
     if story is None:  # deleted in the meantime
         return
     page = StoryPage(story)
+    lede = page.lede[:300]
     Story.objects.filter(pk=story_id).update(
         body_html=render_to_string("stories/story_body.html", {"story": story, "page": page}),
+        card_html=render_card(story, page.hero_image, lede, len(page.citables)),
         json_ld=page.json_ld(),
-        lede=page.lede[:300],
+        lede=lede,
         article_count=len(page.citables),
         search_text=page.search_text(),
         modified_at=timezone.now(),
+    )
+
+
+def render_card(story, image, lede, article_count):
+    """The story's card for feeds and search results (stored as Story.card_html)."""
+    return render_to_string(
+        "includes/story_card.html",
+        {"story": story, "image": image, "lede": lede or story.summary, "count": article_count},
     )
 
 

@@ -10,20 +10,27 @@ from django.db.models import Q
 from django.http import Http404
 
 PAGE_SIZE = 20
+# Newest first; the id breaks ties between stories updated at the same moment.
+ORDER = ("-updated_at", "-pk")
 
 
 class KeysetPage:
-    def __init__(self, stories, cursor=None, size=PAGE_SIZE):
-        self.is_first = not cursor
-        if cursor:
-            updated_at, pk = decode(cursor)
-            stories = stories.filter(
-                Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, pk__lt=pk)
-            )
-        rows = list(stories.order_by("-updated_at", "-pk")[: size + 1])
+    """One page of stories, from `size + 1` rows in ORDER (the extra one: is there more?)."""
+
+    def __init__(self, rows, *, is_first, size=PAGE_SIZE):
+        self.is_first = is_first
         self.stories = rows[:size]
         self.has_next = len(rows) > size
         self.next_cursor = encode(self.stories[-1]) if self.has_next else None
+
+    @classmethod
+    def after(cls, stories, cursor, size=PAGE_SIZE):
+        """The page of `stories` that follows the one whose last story `cursor` names."""
+        updated_at, pk = decode(cursor)
+        stories = stories.filter(
+            Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, pk__lt=pk)
+        )
+        return cls(list(stories.order_by(*ORDER)[: size + 1]), is_first=False, size=size)
 
     def __iter__(self):
         return iter(self.stories)

@@ -1,10 +1,9 @@
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from .models import ContentVersion, Feed, PreviousSlug, Story
-from .pagination import KeysetPage
+from .models import ContentVersion, PreviousSlug, Story
 from .search import search_stories
 
 
@@ -28,16 +27,15 @@ def last_modified(response, when):
 
 @require_safe
 def feed(request, slug=None):
-    if slug is None:
-        feed = next(iter(Feed.objects.filter(is_homepage=True).order_by()[:1]), None)
-    else:
-        feed = get_object_or_404(Feed, slug=slug)
-        if feed.is_homepage:
+    # The feeds are in the content state every request has read: no query to find one.
+    state = content_state(request)
+    feed = state.feed(slug)
+    if slug is not None:
+        if feed is None:
+            raise Http404("No feed lives at this address.")
+        if feed["is_homepage"]:
             return redirect("stories:home", permanent=True)
-    stories = Story.objects.published().for_cards()
-    if feed is not None:
-        stories = stories.filter(feeds=feed)
-    page = KeysetPage(stories, request.GET.get("before"))
+    page = Story.objects.feed_page(feed and feed["id"], request.GET.get("before"))
     response = render(
         request,
         "stories/feed.html",
@@ -45,7 +43,7 @@ def feed(request, slug=None):
     )
     # Any edit can change which stories a feed lists (a story archived, one scheduled going
     # live), so a feed is as new as the content as a whole.
-    return last_modified(response, content_state(request).changed_at)
+    return last_modified(response, state.changed_at)
 
 
 @require_safe

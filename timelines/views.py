@@ -10,19 +10,23 @@ from .models import Timeline
 
 @require_safe
 def timeline_detail(request, slug):
-    timelines = Timeline.objects.all()
-    if not (request.user.is_authenticated and request.user.has_perm("timelines.view_timeline")):
-        timelines = timelines.published()
-    timeline = next(iter(timelines.filter(slug=slug).order_by()[:1]), None)
-    if timeline is None:
-        raise Http404("No timeline lives at this address.")
-    # Which stories show it changes with their status, so it is read now, not stored.
+    # Which stories show it changes with their status, so it is read now, not stored; the
+    # timeline comes with them, in one query.
     stories = list(
         Story.objects.published()
-        .filter(timeline=timeline)
-        .only("headline", "slug")
+        .filter(timeline__slug=slug)
+        .select_related("timeline")
+        .only("headline", "slug", *(f"timeline__{name}" for name in TIMELINE_FIELDS))
         .order_by("headline")
     )
+    if stories:
+        timeline = stories[0].timeline
+    elif request.user.is_authenticated and request.user.has_perm("timelines.view_timeline"):
+        timeline = Timeline.objects.filter(slug=slug).first()  # an editor's preview
+    else:
+        timeline = None  # readers see a timeline once a published story shows it
+    if timeline is None:
+        raise Http404("No timeline lives at this address.")
     response = render(
         request, "timelines/timeline_detail.html", {"timeline": timeline, "stories": stories}
     )
@@ -30,3 +34,7 @@ def timeline_detail(request, slug):
         response["Cache-Control"] = "private, no-store"  # an editor's preview
     # The stories showing it change with their status and headlines: as new as the content.
     return last_modified(response, content_state(request).changed_at)
+
+
+# What the page shows of a timeline.
+TIMELINE_FIELDS = ("title", "slug", "description", "body_html")

@@ -8,14 +8,12 @@ from django.db import migrations
 
 
 def build(apps, schema_editor):
-    from stories.pages import refresh_story, refresh_timeline
+    from stories.pages import refresh_timeline
 
     Timeline = apps.get_model("timelines", "Timeline")
-    Story = apps.get_model("stories", "Story")
     for timeline_id in Timeline.objects.values_list("pk", flat=True):
         refresh_timeline(timeline_id)
-    for story_id in Story.objects.values_list("pk", flat=True):
-        refresh_story(story_id)
+    # Stories are built in 0009, once every column the current code stores exists.
 
 
 class Migration(migrations.Migration):

@@ -154,6 +154,79 @@ def test_story_card_shows_updated_time_ago_in_a_time_element(client, parse_html,
     assert time.text == "Updated 1 hour ago"
 
 
+def edit_headline(story):
+    story.headline = "Talks resume after a week"
+    story.save()
+
+
+def edit_hero_alt_text(story):
+    story.hero_image.alt_text = "The two delegations at the table"
+    story.hero_image.save()
+
+
+def edit_first_key_point_heading(story):
+    key_point = story.key_points.order_by("position").first()
+    key_point.heading = "Ministers agree to meet again"
+    key_point.save()
+
+
+def card_shows(card):
+    """What the card shows of a story: headline, image alt text, lede."""
+    return (
+        card.find("h2").text,
+        card.find("img").attrs["alt"],
+        card.find("p", class_="story-card__lede").text,
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "shown"),
+    [
+        (edit_headline, 0),
+        (edit_hero_alt_text, 1),
+        (edit_first_key_point_heading, 2),
+    ],
+    ids=["headline", "hero image alt text", "first key point"],
+)
+def test_stored_story_card_shows_an_edit_on_the_next_request(
+    client, parse_html, topic_feed, published_story, edit, shown
+):
+    before = card_shows(card_for(parse_html(client.get(feed_url(topic_feed))), published_story))
+    edit(published_story)
+    published_story.refresh_from_db()
+
+    after = card_shows(card_for(parse_html(client.get(feed_url(topic_feed))), published_story))
+
+    assert after[shown] != before[shown]
+    assert after[shown] in {
+        "Talks resume after a week",
+        "The two delegations at the table",
+        "Ministers agree to meet again",
+    }
+
+
+def test_feed_page_shows_an_edited_feed_description_on_the_next_request(
+    client, parse_html, topic_feed
+):
+    client.get(feed_url(topic_feed))
+    topic_feed.description = "Coverage of the region, day by day."
+    topic_feed.save()
+
+    page = parse_html(client.get(feed_url(topic_feed)))
+
+    assert meta_content(page, name="description") == "Coverage of the region, day by day."
+
+
+def test_renamed_feed_slug_moves_its_page_on_the_next_request(client, topic_feed):
+    old = feed_url(topic_feed)
+    assert client.get(old).status_code == 200
+    topic_feed.slug = "region"
+    topic_feed.save()
+
+    assert client.get(old).status_code == 404
+    assert client.get(feed_url(topic_feed)).status_code == 200
+
+
 def test_story_card_counts_its_articles(client, parse_html, published_story):
     page = parse_html(client.get(reverse("stories:home")))
 
