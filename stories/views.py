@@ -48,8 +48,7 @@ def feed(request, slug=None):
 
 @require_safe
 def story_detail(request, slug):
-    stories = Story.objects.visible_to(request.user).for_page().filter(slug=slug)
-    story = next(iter(stories.order_by()[:1]), None)
+    story = Story.objects.page_for(request.user, slug)
     if story is None:
         previous = (
             PreviousSlug.objects.filter(slug=slug, story__in=Story.objects.published())

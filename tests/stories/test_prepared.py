@@ -1,15 +1,21 @@
-"""PreparedQuery: a feed's first page, from SQL compiled once, is the ORM's answer."""
+"""PreparedQuery: a feed's first page and a reader's story page, from SQL compiled once,
+are what the ORM answers."""
 
 import datetime as dt
 
 import pytest
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from stories.models import Story
+from stories.models import PAGE_FIELDS, Story
 from stories.pagination import ORDER, PAGE_SIZE
 from stories.prepared import PreparedQuery
-from tests.factories import FeedFactory, PublishedStoryFactory
+from tests.factories import FeedFactory, PublishedStoryFactory, seed_shaped_story
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +70,44 @@ def test_a_sample_that_is_not_distinctive_is_refused():
 
     with pytest.raises(ImproperlyConfigured, match="appears 2 times"):
         query(status="draft")
+
+
+def page_as_read(story):
+    """What a story page reads of a story and its image."""
+    image = getattr(story, "hero_image", None)
+    return (
+        [getattr(story, name) for name in PAGE_FIELDS],
+        image and (image.src, image.alt_text),
+    )
+
+
+@pytest.mark.parametrize("with_image", [True, False], ids=["hero image", "no hero image"])
+def test_readers_story_page_reads_what_the_orm_reads(editor, with_image):
+    story = seed_shaped_story()
+    if not with_image:
+        story.hero_image.delete()
+
+    for_reader = Story.objects.page_for(AnonymousUser(), story.slug)
+    for_editor = Story.objects.page_for(editor, story.slug)
+
+    assert page_as_read(for_reader) == page_as_read(for_editor)
+    assert (page_as_read(for_reader)[1] is not None) == with_image
+
+
+def test_readers_story_page_costs_the_content_state_and_one_query(client):
+    story = seed_shaped_story()
+    client.get(story.get_absolute_url())  # templates, the prepared SQL
+    caches[settings.PAGE_CACHE_ALIAS].clear()  # rendered, not served from the page cache
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(story.get_absolute_url())
+
+    assert response.status_code == 200
+    assert story.headline in response.text
+    assert len(queries) == 2
+
+
+def test_readers_do_not_see_a_scheduled_story_editors_preview():
+    story = seed_shaped_story(published_at=timezone.now() + dt.timedelta(hours=1))
+
+    assert Story.objects.page_for(AnonymousUser(), story.slug) is None
