@@ -21,6 +21,9 @@ PAGES = ["home", "feed", "story", "timeline", "search", "rss"]
 MODES = ["uncached", "cached"]
 
 LOAD_SECONDS = 60
+# The issue sets the loader's budget on SQLite, the embedded default; PostgreSQL's
+# throughput is measured (with half as much time again) and reported beside it.
+LOAD_BUDGET_DATABASE = "SQLite"
 RSS_MB = 120
 STORY_KB = 60
 STYLESHEET_KB = 20
@@ -215,7 +218,7 @@ def budgets(databases):
     """Every budget for every measured database: [{budget, database, value, passed}, ...]."""
     checks = []
     for db in databases:
-        if "load" in db:
+        if "load" in db and db["database"] == LOAD_BUDGET_DATABASE:
             checks.append(load_budget(db))
     for db in measured(databases):
         checks += throughput_budgets(db)

@@ -308,18 +308,23 @@ class Loader:
         resource_items = doc.items("resources")
         note_items = doc.items("notes")
         doc.done()
-        validate(story, "", exclude=["timeline"], thorough=True)
+        if story.status == Story.Status.PUBLISHED and story.published_at is None:
+            raise DocumentError("published_at", "a published story needs its first-published time")
+        # Checked without the database's help (a query per constraint): the slug is the key
+        # looked up above, the headline is required text, the published time just above.
+        validate(story, "", exclude=["timeline"])
         story.timeline = self._timeline(timeline_doc, None) if timeline_doc else None
+        is_new = story.pk is None
         story.save()
         story.feeds.set(feeds)
 
-        HeroImage.objects.filter(story=story).delete()
+        # Items are replaced wholesale: the document is the complete truth about its story.
+        # (Key points go before the sources they cite; a new story has nothing to replace.)
+        if not is_new:
+            for model in (HeroImage, KeyPoint, Source, Video, ExternalResource, StoryNote):
+                model.objects.filter(story=story).delete()
         if hero_doc:
             self._hero_image(hero_doc, story)
-
-        # Items are replaced wholesale: the document is the complete truth about its story.
-        KeyPoint.objects.filter(story=story).delete()
-        Source.objects.filter(story=story).delete()
         sources = self._sources(source_items, story, outlets)
         self._key_points(key_point_items, story, sources)
         self._simple_items(video_items, story, Video, self._video)
@@ -363,11 +368,13 @@ class Loader:
                 )
         return self._upsert(self.feeds, Feed, {"slug": slug}, values, fields.where)
 
-    def _upsert(self, seen, model, key, values, where, *, thorough=True):
+    def _upsert(self, seen, model, key, values, where, *, thorough=True, new_rows=None):
         """Create or update a shared row (outlet, feed, article), once per run per value.
 
-        thorough=False skips the uniqueness and CHECK queries, for rows whose only unique
-        field is the key just looked up and whose checks field validation already covers.
+        thorough=False skips the uniqueness, CHECK and foreign key queries, for rows whose
+        only unique field is the key just looked up, whose checks field validation already
+        covers, and whose related rows were just written. A new row is appended to
+        `new_rows`, when given, for the caller to insert with the others in one query.
         """
         ident = next(iter(key.values()))
         cached = seen.get(ident)
@@ -383,12 +390,16 @@ class Loader:
                 setattr(instance, name, value)
                 changed = True
         if changed:
-            validate(instance, where, thorough=thorough)
-            instance.save()
+            related = [f.name for f in model._meta.fields if f.is_relation and f.name in values]
+            validate(instance, where, thorough=thorough, exclude=() if thorough else related)
+            if instance.pk is None and new_rows is not None:
+                new_rows.append(instance)
+            else:
+                instance.save()
         seen[ident] = (instance, values)
         return instance
 
-    def _article(self, fields, outlets):
+    def _article(self, fields, outlets, new_rows=None):
         url = fields.text("url", required=True)
         outlet_slug = fields.text("outlet", required=True)
         if outlet_slug not in outlets:
@@ -406,7 +417,13 @@ class Loader:
         # The URL is the key looked up; the title is required, so stripped and not blank; the
         # URL field accepts http(s) only: the database checks would find nothing more.
         return self._upsert(
-            self.articles, Article, {"url": url}, values, fields.where, thorough=False
+            self.articles,
+            Article,
+            {"url": url},
+            values,
+            fields.where,
+            thorough=False,
+            new_rows=new_rows,
         )
 
     def _hero_image(self, fields, story):
@@ -442,15 +459,17 @@ class Loader:
 
     def _sources(self, items, story, outlets):
         self._look_up_articles(items)
-        sources, seen = [], {}
+        sources, seen, new_articles = [], {}, []
         for position, (where, item) in enumerate(items, start=1):
             fields = Fields(item, where)
-            article = self._article(fields, outlets)
+            article = self._article(fields, outlets, new_articles)
             fields.done()
-            if article.pk in seen:
-                raise DocumentError(f"{where}.url", f"the same article as {seen[article.pk]}")
-            seen[article.pk] = where
+            if article.url in seen:
+                raise DocumentError(f"{where}.url", f"the same article as {seen[article.url]}")
+            seen[article.url] = where
             sources.append(Source(story=story, article=article, position=position))
+        # New articles are shown nowhere yet: one insert, without signals, for them all.
+        Article.objects.bulk_create(new_articles)
         return Source.objects.bulk_create(sources)
 
     def _citations(self, fields, sources, where_kind):
@@ -495,7 +514,6 @@ class Loader:
 
     def _simple_items(self, items, story, model, build):
         instances = []
-        model.objects.filter(story=story).delete()
         for position, (where, item) in enumerate(items, start=1):
             fields = Fields(item, where)
             instance = build(fields)
@@ -529,7 +547,6 @@ class Loader:
         )
 
     def _notes(self, items, story):
-        StoryNote.objects.filter(story=story).delete()
         notes = []
         for where, item in items:
             fields = Fields(item, where)
@@ -554,7 +571,8 @@ class Loader:
             }
             fields.get("entries", list)  # read in the second pass, once sources exist
             fields.done()
-            return self._upsert({}, Timeline, {"slug": slug}, values, fields.where)
+            # The slug is the key looked up, the title required text: no constraint queries.
+            return self._upsert({}, Timeline, {"slug": slug}, values, fields.where, thorough=False)
 
         sources, outlets = entries_context
         timeline = Timeline.objects.get(slug=slug)
@@ -612,7 +630,8 @@ def load_documents(documents):
     Raises DocumentError with the origin prefixed; nothing is written then.
     """
     loader, results = Loader(), {}
-    with transaction.atomic():
+    # Pages are rebuilt once, at the end: a timeline or feed shared by many stories once.
+    with transaction.atomic(), deferred_refresh():
         for origin, data in documents:
             try:
                 results[origin] = loader.load(data, origin)

@@ -39,8 +39,15 @@ _state = threading.local()
 @contextmanager
 def deferred_refresh():
     """Collect the pages changed inside the block; rebuild each once when it ends."""
-    if getattr(_state, "pending", None) is not None:  # nested: the outer block rebuilds
-        yield
+    outer = getattr(_state, "pending", None)
+    if outer is not None:  # nested: the outer block rebuilds
+        before = outer.copy()
+        try:
+            yield
+        except BaseException:
+            # The block failed, so its writes are rolled back: it has nothing to rebuild.
+            _state.pending = before
+            raise
         return
     _state.pending = Pending()
     try:
@@ -55,6 +62,15 @@ class Pending:
 
     def __init__(self):
         self.changed, self.stories, self.timelines = False, set(), set()
+
+    def copy(self):
+        copied = Pending()
+        copied.changed, copied.stories, copied.timelines = (
+            self.changed,
+            set(self.stories),
+            set(self.timelines),
+        )
+        return copied
 
 
 def flush():

@@ -263,6 +263,18 @@ BAD_INPUTS = {
         broken(lambda d: d["sources"].append(dict(d["sources"][0]))),
         "sources[10].url: the same article as sources[0]",
     ),
+    "published without a time": (
+        broken(lambda d: d.pop("published_at")),
+        "published_at: a published story needs its first-published time",
+    ),
+    "blank timeline title": (
+        broken(setitem(["timeline", "title"], "  \t ")),
+        "timeline.title: must not be empty",
+    ),
+    "same new article twice": (
+        broken(lambda d: [d["sources"][i].update(url="https://example.com/new") for i in (1, 2)]),
+        "sources[2].url: the same article as sources[1]",
+    ),
 }
 
 
