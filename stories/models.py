@@ -11,7 +11,7 @@ from .constraints import http_url, not_blank, one_position
 from .fields import HttpURLField
 from .markdown import render_markdown
 from .pagination import ORDER, PAGE_SIZE, KeysetPage
-from .prepared import PreparedQuery
+from .prepared import PreparedQuery, instance
 
 
 class ContentVersion(models.Model):
@@ -203,10 +203,10 @@ class StoryQuerySet(models.QuerySet):
         if not rows:
             return None
         story_values, image_values = rows[0][: len(PAGE_FIELDS)], rows[0][len(PAGE_FIELDS) :]
-        story = Story.from_db(self.db, PAGE_FIELDS, story_values)
+        story = instance(Story, PAGE_FIELDS, story_values, self.db)
         image = None
         if image_values[0] is not None:  # the image's key: the story, when it has one
-            image = HeroImage.from_db(self.db, ["story_id", *PAGE_IMAGE_FIELDS], image_values)
+            image = instance(HeroImage, ["story_id", *PAGE_IMAGE_FIELDS], image_values, self.db)
         Story.hero_image.related.set_cached_value(story, image)
         return story
 

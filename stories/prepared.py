@@ -58,3 +58,11 @@ def adapt(value):
     if isinstance(value, dt.datetime):
         return connection.ops.adapt_datetimefield_value(value)
     return value
+
+
+def instance(model, names, values, using="default"):
+    """A model instance from some of its columns (attnames, in any order), as the ORM builds
+    one: Model.from_db() wants them in the model's own field order."""
+    given = dict(zip(names, values, strict=True))
+    ordered = [field.attname for field in model._meta.concrete_fields if field.attname in given]
+    return model.from_db(using, ordered, [given[name] for name in ordered])

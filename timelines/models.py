@@ -1,9 +1,11 @@
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from stories.constraints import not_blank, one_position
 from stories.markdown import render_markdown
-from stories.models import Story
+from stories.models import SAMPLE_NOW, Story
+from stories.prepared import PreparedQuery, instance
 
 
 class TimelineQuerySet(models.QuerySet):
@@ -12,6 +14,22 @@ class TimelineQuerySet(models.QuerySet):
         return self.filter(
             models.Exists(Story.objects.published().filter(timeline=models.OuterRef("pk")))
         )
+
+    def page_for(self, user, slug):
+        """(timeline, the published stories showing it) for its page; timeline None when
+        `user` may not see it. Which stories show it changes with their status, so it is
+        read now, not stored: with the timeline, in one query, whose SQL a reader's request
+        runs compiled once per process (PreparedQuery)."""
+        rows = SHOWN_BY(now=timezone.now(), slug=slug)
+        split = len(SHOWING_STORY_FIELDS)
+        stories = [instance(Story, SHOWING_STORY_FIELDS, row[:split], self.db) for row in rows]
+        if rows:
+            timeline = instance(Timeline, PAGE_FIELDS, rows[0][split:], self.db)
+        elif user.is_authenticated and user.has_perm("timelines.view_timeline"):
+            timeline = self.filter(slug=slug).only(*PAGE_FIELDS).first()  # a preview
+        else:
+            timeline = None  # readers see a timeline once a published story shows it
+        return timeline, stories
 
 
 class Timeline(models.Model):
@@ -128,3 +146,20 @@ class EntryCitation(models.Model):
 
     def __str__(self):
         return f"{self.entry} → {self.article}"
+
+
+# What a timeline page shows of the timeline, and of each story showing it.
+PAGE_FIELDS = ["id", "title", "slug", "description", "body_html", "modified_at"]
+SHOWING_STORY_FIELDS = ["id", "headline", "slug"]
+
+
+def _shown_by(now, slug):
+    return (
+        Story.objects.published(now)
+        .filter(timeline__slug=slug)
+        .values_list(*SHOWING_STORY_FIELDS, *(f"timeline__{name}" for name in PAGE_FIELDS))
+        .order_by("headline")
+    )
+
+
+SHOWN_BY = PreparedQuery(_shown_by, now=SAMPLE_NOW, slug="-sample-slug-")

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from stories.models import PAGE_FIELDS, Story
 from stories.pagination import ORDER, PAGE_SIZE
-from stories.prepared import PreparedQuery
+from stories.prepared import PreparedQuery, instance
 from tests.factories import FeedFactory, PublishedStoryFactory, seed_shaped_story
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +111,18 @@ def test_readers_do_not_see_a_scheduled_story_editors_preview():
     story = seed_shaped_story(published_at=timezone.now() + dt.timedelta(hours=1))
 
     assert Story.objects.page_for(AnonymousUser(), story.slug) is None
+
+
+def test_instance_takes_columns_in_any_order():
+    story = seed_shaped_story()
+    names = ["slug", "body_html", "id", "headline"]
+    values = Story.objects.filter(pk=story.pk).values_list(*names).get()
+
+    built = instance(Story, names, values)
+
+    assert (built.pk, built.headline, built.slug, built.body_html) == (
+        story.pk,
+        story.headline,
+        story.slug,
+        Story.objects.get(pk=story.pk).body_html,
+    )
