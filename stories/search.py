@@ -1,12 +1,13 @@
 """Reader search over headlines, summaries, key points and timeline entries.
 
-PostgreSQL: ranked full-text search on Story.search_text (GIN-indexed, see migrations).
+PostgreSQL: ranked full-text search on a stored, weighted vector (migration 0010).
 SQLite: every word must appear; headline matches first, then the most recently updated.
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.expressions import RawSQL
 
 from .models import Story
 
@@ -23,17 +24,13 @@ def search_stories(query, limit=RESULTS):
 
 def _full_text(stories, query):
     search_query = SearchQuery(query, search_type="websearch", config=CONFIG)
-    # Matching uses the indexed column; ranking weighs the headline and summary above the rest.
-    indexed = SearchVector("search_text", config=CONFIG)
-    weighted = (
-        SearchVector("headline", weight="A", config=CONFIG)
-        + SearchVector("summary", weight="B", config=CONFIG)
-        + SearchVector("search_text", weight="C", config=CONFIG)
-    )
+    # The weighted vector (headline A, summary B, the rest C) the database keeps for each
+    # story (migration 0010): GIN-indexed for matching, read as it is for ranking.
+    vector = RawSQL(f'"{Story._meta.db_table}"."search_vector"', [], SearchVectorField())
     return (
-        stories.annotate(match=indexed)
+        stories.annotate(match=vector)
         .filter(match=search_query)
-        .annotate(rank=SearchRank(weighted, search_query))
+        .annotate(rank=SearchRank(vector, search_query))
         .order_by("-rank", "-updated_at", "-pk")
     )
 
