@@ -320,7 +320,8 @@ def render(databases, checks, meta):
         f"Newsroom benchmark — {meta['when']} — {meta['summary']}",
         endpoint_table(shown) if shown else "No database was measured.",
         "",
-        f"Scale (p50, page cache off, {meta['scale_requests']} sequential requests per figure)",
+        f"Scale (p50, page cache off: the quietest of 3 rounds of {meta['scale_requests']} "
+        "sequential requests per figure)",
         scale_table(shown),
         "",
         facts(databases),

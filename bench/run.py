@@ -33,7 +33,7 @@ database `newsroom_bench`, created and dropped here):
 4. Scale: more stories are added with bulk_create (published, in the feeds, with a hero image,
    two sources and two key points each) up to 10,000 and 100,000, and the p50 of the topic
    feed and of one seed-shaped story page is measured at each size with 200 sequential
-   requests to gunicorn with the page cache off.
+   requests to gunicorn with the page cache off, three times: the quietest round counts.
 5. Worker memory: VmRSS of each gunicorn worker after each run.
 
 The run keeps to --time-limit (ten minutes less a few seconds): each database gets its share,
