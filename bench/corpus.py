@@ -305,7 +305,7 @@ def _grow_batch(indexes, context):
     Rows refer to each other by id (story_id=...), which saves bulk_create a third of its
     time over assigning model instances.
     """
-    from stories.models import HeroImage, KeyPoint, Source, Story
+    from stories.models import HeroImage, KeyPoint, Listing, Source, Story
     from stories.pages import render_card
 
     stories = [_grown_story(index, context) for index in indexes]
@@ -324,6 +324,7 @@ def _grow_batch(indexes, context):
         for index, story in zip(indexes, stories, strict=True)
         for feed in feeds_of(index)
     )
+    Listing.objects.add(stories)  # bulk_create sends no m2m_changed
     for story, image in zip(stories, images, strict=True):
         image.story_id = story.pk
     HeroImage.objects.bulk_create(images)
@@ -344,8 +345,8 @@ def _grow_batch(indexes, context):
         for story in stories
         for i in range(1, GROWN_KEY_POINTS + 1)
     )
-    # Stories, feed memberships, hero images, sources and key points.
-    return len(memberships) + len(stories) * (2 + GROWN_SOURCES + GROWN_KEY_POINTS)
+    # Stories, feed memberships and listings, hero images, sources and key points.
+    return 2 * len(memberships) + len(stories) * (2 + GROWN_SOURCES + GROWN_KEY_POINTS)
 
 
 def _grown_story(index, context):
@@ -441,7 +442,7 @@ def _shared_rows(documents):
 
 
 def _build_stories(documents, shared):
-    from stories.models import HeroImage, Story
+    from stories.models import HeroImage, Listing, Story
     from stories.pages import render_card
 
     stories = [
@@ -473,6 +474,7 @@ def _build_stories(documents, shared):
         for d, story in zip(documents, stories, strict=True)
         for feed in d["feeds"]
     )
+    Listing.objects.add(stories)  # bulk_create sends no m2m_changed
     for story, image in zip(stories, images, strict=True):
         image.story = story
     HeroImage.objects.bulk_create(images)

@@ -19,6 +19,9 @@ ENDPOINTS = {
 }
 PAGES = ["home", "feed", "story", "timeline", "search", "rss"]
 MODES = ["uncached", "cached"]
+# Shown beside the reference to place it (a static file WhiteNoise answers before Django's
+# middleware; a one-template view), not judged: measured uncached only, to save the run time.
+UNCACHED_ONLY = ["css", "robots"]
 
 LOAD_SECONDS = 60
 # The issue sets the loader's budget on SQLite, the embedded default; PostgreSQL's
@@ -95,6 +98,8 @@ def endpoint_table(databases):
     rows = []
     for name, label in ENDPOINTS.items():
         for mode in MODES:
+            if mode == "cached" and name in UNCACHED_ONLY:
+                continue
             row = [label if mode == "uncached" else "", mode]
             for db in databases:
                 sample = db[mode]["endpoints"][name]

@@ -28,7 +28,7 @@ database `newsroom_bench`, created and dropped here):
    returns "ok", never cached, through the same server and the whole middleware stack
    (bench.settings adds only that address to the production settings). The static
    stylesheet, which WhiteNoise answers before Django's middleware runs, and /robots.txt
-   are shown beside it.
+   are shown beside it, measured uncached only.
    Without wrk (and without root to `apt-get install wrk`), a threaded Python client stands in.
 4. Scale: more stories are added with bulk_create (published, in the feeds, with a hero image,
    two sources and two key points each) up to 10,000 and 100,000, and the p50 of the topic

@@ -3,14 +3,14 @@ from typing import NamedTuple
 from urllib.parse import parse_qs, quote, urlparse
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from .constraints import http_url, not_blank, one_position
 from .fields import HttpURLField
 from .markdown import render_markdown
-from .pagination import ORDER, PAGE_SIZE, KeysetPage
+from .pagination import ORDER, PAGE_SIZE, KeysetPage, after
 from .prepared import PreparedQuery, instance
 
 
@@ -163,22 +163,16 @@ class StoryQuerySet(models.QuerySet):
         rows (Card), not model instances: a feed page builds twenty of them."""
         return self.values_list(*Card._fields, named=True)
 
-    def feed_page(self, feed_id, cursor=None):
-        """A page of a feed's cards (feed_id None: of every published story), newest first.
-
-        The first page, which every reader of a feed asks for, runs SQL compiled once per
-        process (PreparedQuery); it is the same query as for_cards() in a feed.
-        """
-        if cursor:
-            stories = self.published().for_cards()
-            if feed_id is not None:
-                stories = stories.filter(feeds=feed_id)
-            return KeysetPage.after(stories, cursor)
-        if feed_id is None:
-            rows = FIRST_CARDS_OF_ALL(now=timezone.now())
-        else:
-            rows = FIRST_CARDS_OF_FEED(now=timezone.now(), feed_id=feed_id)
-        return KeysetPage([Card._make(row) for row in rows], is_first=True)
+    def update(self, **values):
+        # Listings copy these fields: an update of them, like a save (stories.signals),
+        # copies them again. Ids first: the filter may not match once the rows change.
+        if LISTED_FIELDS.isdisjoint(values):
+            return super().update(**values)
+        with transaction.atomic(using=self.db, savepoint=False):
+            ids = list(self.values_list("pk", flat=True))
+            count = super().update(**values)
+            Listing.objects.using(self.db).filter(story__in=ids).copy_from_stories()
+        return count
 
     def for_syndication(self):
         """What RSS and Atom items carry: text and times, not the stored HTML."""
@@ -189,6 +183,26 @@ class StoryQuerySet(models.QuerySet):
         return self.select_related("hero_image").only(
             *PAGE_FIELDS, *(f"hero_image__{name}" for name in PAGE_IMAGE_FIELDS)
         )
+
+
+class StoryManager(models.Manager.from_queryset(StoryQuerySet)):
+    """Whole reads for the public pages. Unlike queryset methods, these ignore any filter
+    before them, so they live here: Story.objects.feed_page(), never .filter().feed_page()."""
+
+    def feed_page(self, feed_id, cursor=None):
+        """A page of a feed's cards (feed_id None: of every published story), newest first.
+
+        The first page, which every reader of a feed asks for, runs SQL compiled once per
+        process (PreparedQuery); the pages after it continue from the cursor.
+        """
+        now = timezone.now()
+        if cursor:
+            rows = after(cards_of(feed_id, now), cursor)[: PAGE_SIZE + 1]
+        elif feed_id is None:
+            rows = FIRST_CARDS_OF_ALL(now=now)
+        else:
+            rows = FIRST_CARDS_OF_FEED(now=now, feed_id=feed_id)
+        return KeysetPage([Card._make(row) for row in rows], is_first=not cursor)
 
     def page_for(self, user, slug):
         """The story at `slug` as its page reads it (for_page()), if `user` may see it.
@@ -258,7 +272,7 @@ class Story(models.Model):
     # Optimistic locking: a form saved against an older version is refused (see admin).
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    objects = StoryQuerySet.as_manager()
+    objects = StoryManager()
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -315,6 +329,80 @@ class Story(models.Model):
         )
 
 
+# A story's fields that its listings copy.
+LISTED_FIELDS = frozenset({"status", "published_at", "updated_at"})
+# Newest first, as ORDER is for stories.
+LISTING_ORDER = ("-updated_at", "-story_id")
+
+
+class ListingQuerySet(models.QuerySet):
+    def published(self, now=None):
+        """Listings of stories readers may see (as StoryQuerySet.published())."""
+        return self.filter(status=Story.Status.PUBLISHED, published_at__lte=now or timezone.now())
+
+    def for_cards(self):
+        """Rows in Card's order: the story's id, its updated time and its stored card."""
+        return self.values_list("story_id", "updated_at", "story__card_html")
+
+    def add(self, story_ids, feed_ids=None):
+        """List these stories in their feeds (all of them, or only feed_ids), from the
+        feed memberships: what an m2m_changed "post_add" just wrote."""
+        memberships = Story.feeds.through.objects.filter(story__in=story_ids)
+        if feed_ids is not None:
+            memberships = memberships.filter(feed__in=feed_ids)
+        fields = ["feed_id", "story_id", *(f"story__{name}" for name in sorted(LISTED_FIELDS))]
+        names = ["feed_id", "story_id", *sorted(LISTED_FIELDS)]
+        return self.bulk_create(
+            Listing(**dict(zip(names, row, strict=True)))
+            for row in memberships.values_list(*fields)
+        )
+
+    def copy_from_stories(self):
+        """Copy the listed stories' fields (LISTED_FIELDS) into these listings again."""
+        story = Story.objects.filter(pk=models.OuterRef("story_id"))
+        return self.update(**{name: models.Subquery(story.values(name)) for name in LISTED_FIELDS})
+
+
+class Listing(models.Model):
+    """A story's place in one of its feeds, whatever its status, with the fields a feed page
+    filters and sorts on copied from the story (kept exact by stories.signals on every save
+    and membership change, and by StoryQuerySet.update()).
+
+    A feed page then reads its twenty newest stories off one index, in order, wherever they
+    are among the newsroom's stories. Filtering the stories by feed membership instead walks
+    every story newer than the page's last one, of every feed, and costs more as the feed's
+    share of the newsroom shrinks and its table outgrows the database's memory.
+    """
+
+    # Both keys are searched through the indexes below, which begin with them.
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="+", db_index=False)
+    story = models.ForeignKey(
+        Story, on_delete=models.CASCADE, related_name="listings", db_index=False
+    )
+    status = models.CharField(max_length=10, choices=Story.Status)
+    published_at = models.DateTimeField(null=True)
+    updated_at = models.DateTimeField(null=True)
+
+    objects = ListingQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["story", "feed"], name="listing_story_feed_unique"),
+        ]
+        verbose_name = "feed listing"
+        indexes = [
+            # A feed's page: equality on feed and status, then the order; published_at last,
+            # so that scheduled stories are skipped without reading the table.
+            models.Index(
+                fields=["feed", "status", "-updated_at", "-story", "published_at"],
+                name="listing_feed_page_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"story {self.story_id} in feed {self.feed_id}"
+
+
 class Card(NamedTuple):
     """A story as a feed lists it: the stored card and the time it fills in."""
 
@@ -323,11 +411,15 @@ class Card(NamedTuple):
     card_html: str
 
 
+def cards_of(feed_id, now):
+    """A feed's cards, newest first: its listings, or every published story (feed_id None)."""
+    if feed_id is None:
+        return Story.objects.published(now).for_cards().order_by(*ORDER)
+    return Listing.objects.published(now).filter(feed=feed_id).for_cards().order_by(*LISTING_ORDER)
+
+
 def _first_cards(now, feed_id=None):
-    stories = Story.objects.published(now).for_cards()
-    if feed_id is not None:
-        stories = stories.filter(feeds=feed_id)
-    return stories.order_by(*ORDER)[: PAGE_SIZE + 1]
+    return cards_of(feed_id, now)[: PAGE_SIZE + 1]
 
 
 # What a story page shows that is not in its stored body: the head, the headline, the time.

@@ -23,20 +23,25 @@ class KeysetPage:
         self.has_next = len(rows) > size
         self.next_cursor = encode(self.stories[-1]) if self.has_next else None
 
-    @classmethod
-    def after(cls, stories, cursor, size=PAGE_SIZE):
-        """The page of `stories` that follows the one whose last story `cursor` names."""
-        updated_at, pk = decode(cursor)
-        stories = stories.filter(
-            Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, pk__lt=pk)
-        )
-        return cls(list(stories.order_by(*ORDER)[: size + 1]), is_first=False, size=size)
-
     def __iter__(self):
         return iter(self.stories)
 
     def __len__(self):
         return len(self.stories)
+
+
+def after(rows, cursor):
+    """The rows of an ordered queryset that come after the cursor's story.
+
+    `rows` is ordered newest first, by a time and then an id (ORDER, or the same fields
+    under other names); the cursor holds the time and id of the last story shown.
+    """
+    updated_at, pk = decode(cursor)
+    time_field, id_field = (name.removeprefix("-") for name in rows.query.order_by)
+    return rows.filter(
+        Q(**{f"{time_field}__lt": updated_at})
+        | Q(**{time_field: updated_at, f"{id_field}__lt": pk})
+    )
 
 
 def encode(story):

@@ -15,6 +15,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from timelines.models import EntryCitation, Timeline, TimelineEntry
 
 from .models import (
+    LISTED_FIELDS,
     Article,
     ContentVersion,
     ExternalResource,
@@ -22,6 +23,7 @@ from .models import (
     HeroImage,
     KeyPoint,
     KeyPointCitation,
+    Listing,
     Outlet,
     PreviousSlug,
     Source,
@@ -158,9 +160,31 @@ def remember_stories(sender, instance, **kwargs):
 pre_delete.connect(remember_stories, sender=Timeline, dispatch_uid="timeline-shown-by")
 
 
-def feeds_changed(sender, instance, action, **kwargs):
-    if action.startswith("post_"):
-        schedule()
+def feeds_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """Keep listings to feed memberships, from either side (story.feeds, feed.stories)."""
+    if not action.startswith("post_"):
+        return
+    side, other = ("feed", "story") if reverse else ("story", "feed")
+    if action == "post_add":
+        stories, feeds = (pk_set, [instance.pk]) if reverse else ([instance.pk], pk_set)
+        Listing.objects.add(stories, feeds)
+    elif action == "post_remove":
+        Listing.objects.filter(**{side: instance, f"{other}__in": pk_set}).delete()
+    else:  # post_clear
+        Listing.objects.filter(**{side: instance}).delete()
+    schedule()
 
 
 m2m_changed.connect(feeds_changed, sender=Story.feeds.through, dispatch_uid="story-feeds")
+
+
+def story_saved(sender, instance, created, update_fields, **kwargs):
+    """A story's listings copy its status and times (Listing): copy them again."""
+    if created or (update_fields is not None and LISTED_FIELDS.isdisjoint(update_fields)):
+        return  # a new story is in no feed yet
+    Listing.objects.filter(story=instance).update(
+        **{name: getattr(instance, name) for name in LISTED_FIELDS}
+    )
+
+
+post_save.connect(story_saved, sender=Story, dispatch_uid="story-listings")

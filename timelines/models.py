@@ -15,6 +15,10 @@ class TimelineQuerySet(models.QuerySet):
             models.Exists(Story.objects.published().filter(timeline=models.OuterRef("pk")))
         )
 
+
+class TimelineManager(models.Manager.from_queryset(TimelineQuerySet)):
+    """Whole reads for the public pages (see StoryManager)."""
+
     def page_for(self, user, slug):
         """(timeline, the published stories showing it) for its page; timeline None when
         `user` may not see it. Which stories show it changes with their status, so it is
@@ -42,7 +46,7 @@ class Timeline(models.Model):
     # stories.pages.refresh_timeline() whenever an entry or a cited article changes.
     body_html = models.TextField(editable=False, default="")
 
-    objects = TimelineQuerySet.as_manager()
+    objects = TimelineManager()
 
     class Meta:
         ordering = ["title"]
