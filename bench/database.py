@@ -26,7 +26,7 @@ from .server import BASE_DIR, WORKERS, Server
 
 POSTGRES_DATABASE = "newsroom_bench"
 # Seconds to grow the corpus by one story, before the first growth has shown the pace.
-GROWTH_GUESS_S = 0.002
+GROWTH_GUESS_S = 0.001
 
 
 def main(config_path, result_path):

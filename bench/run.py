@@ -23,15 +23,16 @@ database `newsroom_bench`, created and dropped here):
 3. Under load: gunicorn (2 sync workers, DEBUG off, production settings relaxed only for
    plain HTTP on loopback) on a free port, once with CACHE_URL=dummycache:// (uncached) and
    once with CACHE_URL=locmemcache://bench (cached, warmed first). Each address gets
-   `wrk -t2 -c8 -d3s --latency` three times; the median requests/s, p50 and p99 are kept.
+   `wrk -t2 -c8 -d2s --latency` three times; the median requests/s, p50 and p99 are kept.
    The reference every page's requests/s is compared to is /bench/ok, a bare view that
    returns "ok", never cached, through the same server and the whole middleware stack
    (bench.settings adds only that address to the production settings). The static
    stylesheet, which WhiteNoise answers before Django's middleware runs, and /robots.txt
    are shown beside it, measured uncached only.
    Without wrk (and without root to `apt-get install wrk`), a threaded Python client stands in.
-4. Scale: more stories are added with bulk_create (published, in the feeds, with a hero image,
-   two sources and two key points each) up to 10,000 and 100,000, and the p50 of the topic
+4. Scale: more stories are added, their rows written straight into the models' tables (COPY
+   on PostgreSQL; published, in the feeds, with a hero image, two sources and two key points
+   each) up to 10,000 and 100,000, and the p50 of the topic
    feed and of one seed-shaped story page is measured at each size with 200 sequential
    requests to gunicorn with the page cache off, three times: the quietest round counts.
 5. Worker memory: VmRSS of each gunicorn worker after each run.
@@ -64,7 +65,7 @@ from .server import BASE_DIR
 
 RESULTS = BASE_DIR / "bench" / "results" / "latest.json"
 DATABASES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
-FULL = {"stories": 1_000, "runs": 3, "duration": 3, "scale": [10_000, 100_000], "requests": 200}
+FULL = {"stories": 1_000, "runs": 3, "duration": 2, "scale": [10_000, 100_000], "requests": 200}
 QUICK = {"stories": 200, "runs": 1, "duration": 1, "scale": [2_000], "requests": 50}
 
 

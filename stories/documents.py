@@ -9,6 +9,7 @@ round-trips. Every error names the place in the document it comes from.
 import datetime as dt
 import json
 import re
+from contextlib import nullcontext
 from pathlib import Path
 
 import yaml
@@ -279,8 +280,11 @@ class Loader:
         self.slugs[slug] = origin or "another document"
         story = Story.objects.filter(slug=slug).first()
         before = dump_story(story) if story else None
+        # An unchanged story's rewrite is rolled back to a savepoint; a new story needs none
+        # (an error rolls back the caller's transaction).
+        rewrite = transaction.atomic() if before is not None else nullcontext()
         try:
-            with transaction.atomic(), deferred_refresh():
+            with rewrite, deferred_refresh():
                 story = self._write(doc, story, slug)
                 if before is not None and dump_story(story) == before:
                     raise Unchanged  # roll back the rewrite: nothing is touched or bumped
@@ -316,7 +320,10 @@ class Loader:
         story.timeline = self._timeline(timeline_doc, None) if timeline_doc else None
         is_new = story.pk is None
         story.save()
-        story.feeds.set(feeds)
+        if is_new:
+            story.feeds.add(*feeds)  # set() would first read the feeds it has: none
+        else:
+            story.feeds.set(feeds)
 
         # Items are replaced wholesale: the document is the complete truth about its story.
         # (Key points go before the sources they cite; a new story has nothing to replace.)
@@ -330,7 +337,11 @@ class Loader:
         self._simple_items(video_items, story, Video, self._video)
         self._simple_items(resource_items, story, ExternalResource, self._resource)
         self._notes(note_items, story)
-        timeline = self._timeline(timeline_doc, (sources, outlets)) if timeline_doc else None
+        timeline = (
+            self._timeline(timeline_doc, (story.timeline, sources, outlets))
+            if timeline_doc
+            else None
+        )
         # Items were written in bulk, without signals: rebuild the pages they show on.
         schedule(stories=[story.pk], timelines=[timeline.pk] if timeline else [])
         return story
@@ -359,7 +370,8 @@ class Loader:
             "is_homepage": fields.boolean("is_homepage"),
         }
         fields.done()
-        if values["is_homepage"]:
+        known = self.feeds.get(slug)
+        if values["is_homepage"] and not (known and known[1] == values):
             other = Feed.objects.filter(is_homepage=True).exclude(slug=slug).first()
             if other:
                 raise DocumentError(
@@ -446,7 +458,7 @@ class Loader:
         if not image.image and not image.image_url:
             raise DocumentError(fields.where, "give an image (an uploaded file) or an image_url")
         validate(image, fields.where, exclude=["story"])
-        image.save()
+        image.save(force_insert=True)  # the story's items were just deleted, if it had any
 
     def _look_up_articles(self, items):
         """Fetch the articles a list of items names in one query, ahead of _article()."""
@@ -574,8 +586,7 @@ class Loader:
             # The slug is the key looked up, the title required text: no constraint queries.
             return self._upsert({}, Timeline, {"slug": slug}, values, fields.where, thorough=False)
 
-        sources, outlets = entries_context
-        timeline = Timeline.objects.get(slug=slug)
+        timeline, sources, outlets = entries_context
         TimelineEntry.objects.filter(timeline=timeline).delete()
         entries, cited = [], []
         for position, (where, item) in enumerate(fields.items("entries"), start=1):
