@@ -100,12 +100,20 @@ def parse_args(argv):
         "(default: %(default)s s; 0: no limit)",
     )
     parser.add_argument(
+        "--started",
+        type=float,
+        default=None,
+        metavar="EPOCH",
+        help="when the run began, in seconds since the epoch, if before this process "
+        "(make bench passes the moment it began, so that the time limit covers the install)",
+    )
+    parser.add_argument(
         "--load-timeout",
         type=int,
         default=report.LOAD_SECONDS,
         metavar="SECONDS",
         help="stop load_stories after this long (default: its budget on SQLite, %(default)s s; "
-        "PostgreSQL, which has no load budget, gets half as long again)",
+        "PostgreSQL, which has no load budget, gets a quarter as long again)",
     )
     args = parser.parse_args(argv)
     args.databases = [name.strip() for name in args.databases.split(",") if name.strip()]
@@ -217,7 +225,7 @@ def measure_all(args, plan, workdir, started):
             "database_url": database_url(engine, args, workdir),
             "load_timeout": args.load_timeout
             if DATABASES[engine] == report.LOAD_BUDGET_DATABASE
-            else args.load_timeout * 3 // 2,
+            else args.load_timeout * 5 // 4,
             # Each database may use its share of the time limit, and what the one before
             # it left unused.
             "deadline": started + args.time_limit * i / len(args.databases)
@@ -229,8 +237,8 @@ def measure_all(args, plan, workdir, started):
 
 
 def main(argv=None):
-    started = time.time()
     args = parse_args(argv)
+    started = args.started or time.time()
     plan = QUICK if args.quick else FULL
     with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as workdir:
         databases, common = measure_all(args, plan, workdir, started)
