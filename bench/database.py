@@ -169,7 +169,6 @@ def endpoints(config):
     return {
         "ok": "/bench/ok",
         "css": f"/static/{config['stylesheet']}",
-        "robots": "/robots.txt",
         "home": "/",
         "feed": f"/feeds/{corpus['feed_slug']}/",
         "story": f"/stories/{corpus['story_slug']}/",
