@@ -7,11 +7,12 @@ view then reads one row and renders only what depends on the moment: "Updated 2 
 the preview banner.
 """
 
+import itertools
 import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q, StringAgg, TextField, Value
+from django.db.models import Prefetch, Q, StringAgg, TextField, Value
 from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -54,30 +55,40 @@ def cited_ids(item):
     return sorted({int(part) for part in (item.cited_ids or "").split(",") if part})
 
 
-def timeline_entries(timeline):
-    return list(
-        TimelineEntry.objects.filter(timeline=timeline)
-        .annotate(cited_ids=string_agg("citation_links__article_id"))
-        .order_by("date", "position")
-    )
+# What a page lists, read for a whole batch of stories or timelines at once (refresh_*()).
+# Grouped queries drop Meta.ordering: the annotated ones give theirs.
+ENTRIES = TimelineEntry.objects.annotate(cited_ids=string_agg("citation_links__article_id"))
+TIMELINE_PAGE = [Prefetch("entries", ENTRIES.order_by("date", "position"), to_attr="page_entries")]
+STORY_PAGE = [
+    Prefetch("timeline__entries", ENTRIES.order_by("date", "position"), to_attr="page_entries"),
+    Prefetch("sources", Source.objects.select_related("article__outlet"), to_attr="page_sources"),
+    Prefetch(
+        "key_points",
+        KeyPoint.objects.annotate(
+            cited_ids=string_agg("citation_links__source__article_id")
+        ).order_by("position"),
+        to_attr="page_key_points",
+    ),
+    "videos",
+    "resources",
+    "notes",
+]
+# Stories or timelines rebuilt per round of queries.
+REFRESH_BATCH = 200
 
 
 class StoryPage:
     """Everything on a story page, for rendering its body."""
 
     def __init__(self, story):
+        """`story` as refresh_stories() reads it: with STORY_PAGE prefetched."""
         self.story = story
         self.timeline = story.timeline
-        entries = timeline_entries(self.timeline) if self.timeline else []
+        entries = self.timeline.page_entries if self.timeline else []
         self.citables = self._number_articles(entries)
         by_article = {c.article.pk: c for c in self.citables}
-        key_points = (
-            KeyPoint.objects.filter(story=story)
-            .annotate(cited_ids=string_agg("citation_links__source__article_id"))
-            .order_by("position")  # grouped queries drop Meta.ordering
-        )
         self.key_points = [
-            Cited(kp, [by_article[pk] for pk in cited_ids(kp)]) for kp in key_points
+            Cited(kp, [by_article[pk] for pk in cited_ids(kp)]) for kp in story.page_key_points
         ]
         self.entries = [Cited(e, [by_article[pk] for pk in cited_ids(e)]) for e in entries]
         for cited in (*self.key_points, *self.entries):
@@ -88,7 +99,7 @@ class StoryPage:
 
     def _number_articles(self, entries):
         """Sources first, in their order; then articles only the timeline cites, as met."""
-        sources = list(Source.objects.filter(story=self.story).select_related("article__outlet"))
+        sources = self.story.page_sources
         citables = [Citable(n, s.article, True) for n, s in enumerate(sources, start=1)]
         extra_ids = [pk for entry in entries for pk in cited_ids(entry)]
         extras = Article.objects.select_related("outlet").in_bulk(
@@ -156,8 +167,9 @@ class TimelinePage:
     """Everything on a timeline page but the stories showing it (they change with status)."""
 
     def __init__(self, timeline):
+        """`timeline` as refresh_timelines() reads it: with TIMELINE_PAGE prefetched."""
         self.timeline = timeline
-        entries = timeline_entries(timeline)
+        entries = timeline.page_entries
         order = list(dict.fromkeys(pk for entry in entries for pk in cited_ids(entry)))
         articles = Article.objects.select_related("outlet").in_bulk(order)
         self.citables = [Citable(n, articles[pk], False) for n, pk in enumerate(order, start=1)]
@@ -168,13 +180,27 @@ class TimelinePage:
 
 
 def refresh_story(story_id):
-    """Rebuild a story's stored page (any status: editors preview drafts with it)."""
-    story = Story.objects.select_related("hero_image", "timeline").filter(pk=story_id).first()
-    if story is None:  # deleted in the meantime
-        return
+    refresh_stories([story_id])
+
+
+def refresh_stories(story_ids):
+    """Rebuild these stories' stored pages (any status: editors preview drafts with them).
+
+    What the pages list is read for REFRESH_BATCH stories at a time, one query per kind of
+    item: a load of a thousand stories would otherwise send ten thousand queries.
+    """
+    stories = Story.objects.select_related("hero_image", "timeline").prefetch_related(*STORY_PAGE)
+    # Each batch is read in full before its pages are written (SQLite cannot read a table
+    # while it writes it); a story deleted in the meantime is simply not there.
+    for batch in itertools.batched(sorted(filter(None, story_ids)), REFRESH_BATCH):
+        for story in stories.filter(pk__in=batch).order_by():
+            _store_story_page(story)
+
+
+def _store_story_page(story):
     page = StoryPage(story)
     lede = page.lede[:300]
-    Story.objects.filter(pk=story_id).update(
+    Story.objects.filter(pk=story.pk).update(
         body_html=render_to_string("stories/story_body.html", {"story": story, "page": page}),
         card_html=render_card(story, page.hero_image, lede, len(page.citables)),
         json_ld=page.json_ld(),
@@ -194,11 +220,20 @@ def render_card(story, image, lede, article_count):
 
 
 def refresh_timeline(timeline_id):
-    timeline = Timeline.objects.filter(pk=timeline_id).first()
-    if timeline is None:
-        return
+    refresh_timelines([timeline_id])
+
+
+def refresh_timelines(timeline_ids):
+    """Rebuild these timelines' stored pages (see refresh_stories())."""
+    timelines = Timeline.objects.prefetch_related(*TIMELINE_PAGE)
+    for batch in itertools.batched(sorted(filter(None, timeline_ids)), REFRESH_BATCH):
+        for timeline in timelines.filter(pk__in=batch).order_by():
+            _store_timeline_page(timeline)
+
+
+def _store_timeline_page(timeline):
     page = TimelinePage(timeline)
-    Timeline.objects.filter(pk=timeline_id).update(
+    Timeline.objects.filter(pk=timeline.pk).update(
         body_html=render_to_string("timelines/timeline_body.html", {"page": page}),
         modified_at=timezone.now(),
     )

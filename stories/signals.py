@@ -31,7 +31,7 @@ from .models import (
     StoryNote,
     Video,
 )
-from .pages import refresh_story, refresh_timeline, stories_showing_articles
+from .pages import refresh_stories, refresh_timelines, stories_showing_articles
 
 STORY_ITEMS = (HeroImage, Source, KeyPoint, Video, ExternalResource, StoryNote, PreviousSlug)
 
@@ -93,14 +93,12 @@ def schedule(stories=(), timelines=()):
 
 
 def rebuild(story_ids, timeline_ids):
-    for timeline_id in timeline_ids:
-        refresh_timeline(timeline_id)
+    refresh_timelines(timeline_ids)
     if timeline_ids:
         story_ids |= set(
             Story.objects.filter(timeline_id__in=timeline_ids).values_list("pk", flat=True)
         )
-    for story_id in story_ids:
-        refresh_story(story_id)
+    refresh_stories(story_ids)
     ContentVersion.bump()
 
 
