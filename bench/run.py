@@ -38,8 +38,9 @@ database `newsroom_bench`, created and dropped here):
 5. Worker memory: VmRSS of each gunicorn worker after each run.
 
 The run keeps to --time-limit (ten minutes less a few seconds, from the moment `make bench`
-began, the install included): each database gets its share, and a scale size that would not fit in it, judged by the pace so far, is skipped and
-reported as not measured. Use --time-limit 0 on a busy machine to measure everything.
+began, the install included): each database gets its share, and a scale size that would not
+fit in it, judged by the pace so far, is skipped and reported as not measured. Use
+--time-limit 0 on a busy machine to measure everything.
 
 Each database is measured by its own process (bench.database), because Django reads its
 settings, DATABASE_URL among them, once per process.
