@@ -5,26 +5,33 @@ story); history comes from django-reversion, drag-and-drop order from django-adm
 """
 
 import reversion
-from adminsortable2.admin import CustomInlineFormSet, SortableAdminBase, SortableInlineAdminMixin
+from adminsortable2.admin import SortableAdminBase, SortableInlineAdminMixin
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from reversion_compare.admin import CompareVersionAdmin
 
+from newsroom.editing import (
+    EditorialAdmin,
+    OrderedItemForm,
+    OrderedItemFormSet,
+    is_editor,
+    may_change,
+)
 from timelines.models import EntryCitation
 
-from .forms import KeyPointInlineForm, OrderedItemForm, SourceInlineForm, StoryAdminForm
+from .forms import KeyPointInlineForm, SourceInlineForm, StoryAdminForm
+from .history import register_stories
 from .models import (
     Article,
     ExternalResource,
     Feed,
     HeroImage,
     KeyPoint,
-    KeyPointCitation,
     Outlet,
     Source,
     Story,
@@ -33,50 +40,7 @@ from .models import (
 )
 from .signals import deferred_refresh, flush
 
-# What a story's revision holds: the story and every item on its page.
-reversion.register(KeyPointCitation)
-reversion.register(KeyPoint, follow=["citation_links"])
-for _model in (HeroImage, Source, Video, ExternalResource, StoryNote):
-    reversion.register(_model)
-# The version counter stays out of revisions: a revert must move it on, never back.
-reversion.register(
-    Story,
-    exclude=["version"],
-    follow=["hero_image", "sources", "key_points", "videos", "resources", "notes"],
-)
-reversion.register(Article)
-reversion.register(Outlet)
-reversion.register(Feed)
-
-# Positions move through this range while a reorder is saved, so that swapping two items
-# never trips the one-position-per-item constraint halfway.
-REORDER_OFFSET = 1_000_000
-
-
-class OrderedItemFormSet(CustomInlineFormSet):
-    """Saves drag-and-drop reorders safely and hands each form its parent (story, timeline)."""
-
-    def get_form_kwargs(self, index):
-        kwargs = super().get_form_kwargs(index)
-        if getattr(self.form, "takes_parent", False):
-            kwargs["parent"] = self.instance
-        return kwargs
-
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        if form.instance._state.adding:
-            # No position yet: sortable2 puts a new item last when it is saved. The model's
-            # default (0) would make two new items collide on one position.
-            form.initial[self.default_order_field] = None
-
-    def save(self, commit=True):
-        if not self.instance.pk:
-            return super().save(commit)
-        items = self.model.objects.filter(**{self.fk.name: self.instance})
-        items.update(position=F("position") + REORDER_OFFSET)
-        saved = super().save(commit)
-        items.filter(position__gte=REORDER_OFFSET).update(position=F("position") - REORDER_OFFSET)
-        return saved
+register_stories()  # before the admins below, which would register them their own way
 
 
 class SourceFormSet(OrderedItemFormSet):
@@ -197,10 +161,24 @@ class ExternalResourceInline(SortableInlineAdminMixin, admin.TabularInline):
 
 
 class StoryNoteInline(admin.TabularInline):
+    """Notes readers have seen are the story's public record: append-only, for everyone.
+    New ones come from "This change is" (an update or correction); a mistaken note is
+    answered by a follow-up correction, never edited away."""
+
     model = StoryNote
     extra = 0
     verbose_name_plural = "update notes readers see (add new ones with “This change is” above)"
     fields = ["kind", "text", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class PreviewReady(Exception):
@@ -211,7 +189,7 @@ class PreviewReady(Exception):
 
 
 @admin.register(Story)
-class StoryAdmin(SortableAdminBase, CompareVersionAdmin):
+class StoryAdmin(SortableAdminBase, EditorialAdmin):
     form = StoryAdminForm
     change_form_template = "admin/stories/story/change_form.html"
     list_display = [
@@ -277,22 +255,11 @@ class StoryAdmin(SortableAdminBase, CompareVersionAdmin):
             )
         )
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-
-        class FormWithUser(form):
-            def __init__(self, *args, **kwargs):
-                super().__init__(*args, user=request.user, **kwargs)
-
-        return FormWithUser
-
     # --- List columns -------------------------------------------------------------------
 
     @admin.display(description="Status", ordering="status")
     def status_label(self, story):
-        if story.status == Story.Status.PUBLISHED and not story.is_public:
-            return "Scheduled"
-        return story.get_status_display()
+        return story.status_label
 
     @admin.display(description="Feeds")
     def feed_names(self, story):
@@ -312,39 +279,13 @@ class StoryAdmin(SortableAdminBase, CompareVersionAdmin):
             return format_html("<strong>⚠ {}</strong>", story.uncited_total)
         return ""
 
-    # --- Who may do what (enforced here, whatever the browser sends) ---------------------
-
-    @staticmethod
-    def can_publish(request):
-        return request.user.has_perm("stories.publish_story")
-
-    def is_locked_for(self, request, story):
-        """Reporters may not touch a story once it is published or archived."""
-        return (
-            story is not None
-            and story.status in (Story.Status.PUBLISHED, Story.Status.ARCHIVED)
-            and not self.can_publish(request)
-        )
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not self.is_locked_for(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not self.is_locked_for(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        if (
-            not self.can_publish(request)
-            and queryset.exclude(status__in=[Story.Status.DRAFT, Story.Status.IN_REVIEW]).exists()
-        ):
-            raise PermissionDenied("Only an editor can delete published or archived stories.")
-        super().delete_queryset(request, queryset)
+    # --- Who may do what (EditorialAdmin enforces it on every path) ----------------------
 
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         if action_location != ActionLocation.CHANGE_LIST:
             return {}  # the story screen has its own buttons; bulk actions are for the list
         actions = super().get_actions(request, action_location)
-        if not self.can_publish(request):
+        if not is_editor(request.user):
             actions.pop("publish_selected", None)
             actions.pop("archive_selected", None)
         if self.has_change_permission(request):
@@ -372,6 +313,24 @@ class StoryAdmin(SortableAdminBase, CompareVersionAdmin):
                 + "; ".join(f"“{kp.heading}”" for kp in uncited),
                 messages.WARNING,
             )
+
+    # --- History -------------------------------------------------------------------------
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        # Notes readers have seen outlive a revert to before them (see StoryNoteInline):
+        # reversion restores the revision first, then loads the story (get_object below),
+        # and there they are put back. Reversion has no hook between the two.
+        story = super().get_object(request, unquote(object_id))
+        request.notes_to_keep = list(story.notes.all()) if story is not None else []
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        story = super().get_object(request, object_id, from_field)
+        kept = getattr(request, "notes_to_keep", None)
+        if story is not None and kept:
+            present = set(story.notes.values_list("pk", flat=True))
+            StoryNote.objects.bulk_create(note for note in kept if note.pk not in present)
+        return story
 
     # --- Preview -------------------------------------------------------------------------
 
@@ -432,7 +391,7 @@ class StoryAdmin(SortableAdminBase, CompareVersionAdmin):
         self._set_status(request, queryset, Story.Status.ARCHIVED)
 
     def _set_status(self, request, queryset, status):
-        if not self.can_publish(request):
+        if not is_editor(request.user):
             raise PermissionDenied("Only an editor can publish or archive stories.")
         now = timezone.now()
         count = 0
@@ -455,7 +414,7 @@ def add_to_feed(feed):
     def action(model_admin, request, queryset):
         count = 0
         for story in queryset:
-            if model_admin.is_locked_for(request, story):
+            if not may_change(request.user, story):
                 raise PermissionDenied("Only an editor can change published or archived stories.")
             with reversion.create_revision():
                 story.feeds.add(feed)
@@ -470,7 +429,7 @@ def add_to_feed(feed):
 
 
 @admin.register(Feed)
-class FeedAdmin(CompareVersionAdmin):
+class FeedAdmin(EditorialAdmin):
     list_display = ["name", "slug", "nav_position", "is_homepage", "story_count"]
     list_editable = ["nav_position"]
     prepopulated_fields = {"slug": ("name",)}
@@ -485,7 +444,7 @@ class FeedAdmin(CompareVersionAdmin):
 
 
 @admin.register(Outlet)
-class OutletAdmin(CompareVersionAdmin):
+class OutletAdmin(EditorialAdmin):
     list_display = ["name", "website", "article_count"]
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ["name"]
@@ -499,7 +458,7 @@ class OutletAdmin(CompareVersionAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(CompareVersionAdmin):
+class ArticleAdmin(EditorialAdmin):
     list_display = ["title", "outlet", "published_at", "cited_by"]
     list_filter = ["outlet"]
     search_fields = ["title", "url", "author"]

@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime, parse_duration
 
 from timelines.models import EntryCitation, Timeline, TimelineEntry
 
+from . import history
 from .models import (
     Article,
     ExternalResource,
@@ -265,6 +266,9 @@ class Loader:
         self.slugs = {}
         # Rows fetched ahead by key, one query for a whole list (None: no such row yet).
         self.looked_up = {}
+        # What each loaded document wrote, for History: (story id, origin, shared rows).
+        self.written = []
+        self.shared_written = []
 
     def load(self, data, origin=""):
         """Write one document; returns "created", "updated" or "unchanged".
@@ -283,6 +287,7 @@ class Loader:
         # An unchanged story's rewrite is rolled back to a savepoint; a new story needs none
         # (an error rolls back the caller's transaction).
         rewrite = transaction.atomic() if before is not None else nullcontext()
+        self.shared_written = []
         try:
             with rewrite, deferred_refresh():
                 story = self._write(doc, story, slug)
@@ -290,6 +295,7 @@ class Loader:
                     raise Unchanged  # roll back the rewrite: nothing is touched or bumped
         except Unchanged:
             return "unchanged"
+        self.written.append((story.pk, origin, self.shared_written))
         return "updated" if before is not None else "created"
 
     def _write(self, doc, story, slug):
@@ -358,7 +364,13 @@ class Loader:
             fields.done()
             if slug in outlets:
                 raise DocumentError(f"{where}.slug", f"outlet {slug!r} is listed twice")
-            outlets[slug] = self._upsert(self.outlets, Outlet, {"slug": slug}, values, where)
+            # Names are unique whatever their case: a file's "bbc" is the newsroom's "BBC".
+            known = None
+            if slug not in self.outlets and not Outlet.objects.filter(slug=slug).exists():
+                known = Outlet.objects.named(values["name"]).first()
+            outlets[slug] = known or self._upsert(
+                self.outlets, Outlet, {"slug": slug}, values, where
+            )
         return outlets
 
     def _feed(self, fields):
@@ -408,6 +420,7 @@ class Loader:
                 new_rows.append(instance)
             else:
                 instance.save()
+            self.shared_written.append(instance)
         seen[ident] = (instance, values)
         return instance
 
@@ -635,6 +648,39 @@ class Loader:
         return timeline
 
 
+def record_revisions(written, batch_size=200):
+    """Keep each loaded story (with its timeline, and the outlets, feeds and articles its
+    file changed) in History as a revision naming the file, as an admin save is kept: one
+    answer to "who changed this and when"."""
+    for start in range(0, len(written), batch_size):
+        batch = written[start : start + batch_size]
+        # Everything a revision holds and names (each row's __str__), a query a relation.
+        stories = (
+            Story.objects.select_related("hero_image")
+            .prefetch_related(
+                "feeds",
+                "sources__article__outlet",
+                "key_points__citation_links__source__article__outlet",
+                "videos",
+                "resources",
+                "notes",
+            )
+            .in_bulk([story_id for story_id, _, _ in batch])
+        )
+        timelines = Timeline.objects.prefetch_related(
+            "entries__citation_links__article__outlet"
+        ).in_bulk({story.timeline_id for story in stories.values()} - {None})
+        history.record(
+            [
+                (
+                    f"Loaded from {origin} (load_stories)",
+                    [stories[story_id], timelines.get(stories[story_id].timeline_id), *shared],
+                )
+                for story_id, origin, shared in batch
+            ]
+        )
+
+
 def load_documents(documents):
     """Load (origin, data) pairs atomically; returns {origin: outcome}.
 
@@ -652,6 +698,7 @@ def load_documents(documents):
                 ) from exc
             except DatabaseError as exc:  # a constraint, or a value the database cannot store
                 raise DocumentError(origin, f"the database refused the document: {exc}") from exc
+        record_revisions(loader.written)
     return results
 
 

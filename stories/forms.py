@@ -6,19 +6,25 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 
+from newsroom.editing import (
+    CitationsField,
+    OrderedItemForm,
+    StaleFormCheck,
+    is_editor,
+    may_change,
+)
+
 from .models import Article, KeyPoint, KeyPointCitation, Outlet, Source, Story, StoryNote
 
 
-class StoryAdminForm(forms.ModelForm):
-    """The story screen: status rules, optimistic locking and the update note."""
+class StoryAdminForm(StaleFormCheck):
+    """The story screen: status rules, the stale-form check and the update note."""
 
     class ChangeKind(models.TextChoices):
         EDIT = "edit", "Minor edit: readers see no change of the Updated time"
         UPDATE = "update", "Update: move “Updated” to now and tell readers what changed"
         CORRECTION = "correction", "Correction: tell readers what was wrong"
 
-    # The version the editor's form was opened at; a save against an older one is refused.
-    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     change_kind = forms.ChoiceField(
         label="This change is",
         choices=ChangeKind,
@@ -46,11 +52,8 @@ class StoryAdminForm(forms.ModelForm):
             "updated_at",
         ]
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
-        if self.instance.pk:
-            self.fields["loaded_version"].initial = self.instance.version
         status = self.fields.get("status")
         if status is not None and not self.can_publish:
             allowed = {Story.Status.DRAFT, Story.Status.IN_REVIEW}
@@ -61,11 +64,10 @@ class StoryAdminForm(forms.ModelForm):
 
     @property
     def can_publish(self):
-        return self.user is not None and self.user.has_perm("stories.publish_story")
+        return is_editor(self.user)
 
     def clean(self):
-        cleaned = super().clean()
-        self._check_not_stale()
+        cleaned = super().clean()  # refuses a stale form first
         self._check_workflow(cleaned)
         kind = cleaned.get("change_kind") or self.ChangeKind.EDIT
         if kind != self.ChangeKind.EDIT and not cleaned.get("change_note", "").strip():
@@ -89,26 +91,6 @@ class StoryAdminForm(forms.ModelForm):
         elif published_at and not cleaned.get("updated_at"):
             cleaned["updated_at"] = published_at
 
-    def _check_not_stale(self):
-        if not self.instance.pk:
-            return
-        loaded = self.cleaned_data.get("loaded_version")
-        # Lock the row until this save commits, so that two saves cannot both pass the check.
-        current = (
-            Story.objects.select_for_update()
-            .filter(pk=self.instance.pk)
-            .values_list("version", flat=True)
-            .first()
-        )
-        # A form without the version it was opened at is treated as stale, not trusted.
-        if current is not None and loaded != current:
-            raise ValidationError(
-                "Someone else saved this story after you opened it, so your changes were not "
-                "saved (nothing was lost: theirs are kept). Copy what you changed, reload the "
-                "page and apply it again.",
-                code="stale",
-            )
-
     def _check_workflow(self, cleaned):
         if self.can_publish:
             return
@@ -131,16 +113,14 @@ class StoryAdminForm(forms.ModelForm):
         return None
 
 
-class OrderedItemForm(forms.ModelForm):
-    """An ordered inline item. Its position is checked across the submitted forms only: each
-    row checked against the database on its own would refuse every swap of two items."""
-
-    def _get_validation_exclusions(self):
-        return {*super()._get_validation_exclusions(), "position"}
-
-
 class SourceInlineForm(OrderedItemForm):
-    """A source added by pasting its URL: a known article is reused, a new one is created."""
+    """A source added by pasting its URL: a known article is reused, a new one is created.
+
+    The article's fields can be corrected here too, under the article's own rule: once a
+    published or archived story shows it, only an editor may change it.
+    """
+
+    takes_user = True  # EditorialAdmin passes the user, whose role decides the rule above
 
     url = forms.URLField(label="Article URL", assume_scheme="https", max_length=500)
     title = forms.CharField(max_length=500, required=False, help_text="Needed for a new article.")
@@ -155,8 +135,9 @@ class SourceInlineForm(OrderedItemForm):
         model = Source
         fields = ["position"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         article = self.instance.article if self.instance.article_id else None
         if article is not None:
             self.initial.update(
@@ -179,35 +160,61 @@ class SourceInlineForm(OrderedItemForm):
         if not url:
             return cleaned
         self.article = Article.objects.filter(url=url).select_related("outlet").first()
+        new_outlet = cleaned.get("new_outlet", "").strip()
+        # A known outlet named in any case is that outlet ("bbc" is "BBC").
+        self.outlet = (
+            (Outlet.objects.named(new_outlet).first() or Outlet(name=new_outlet))
+            if new_outlet
+            else cleaned.get("outlet")
+        )
         if self.article is None:
             if not cleaned.get("title"):
                 self.add_error("title", "A new article needs its title.")
-            if not cleaned.get("outlet") and not cleaned.get("new_outlet", "").strip():
+            if self.outlet is None:
                 self.add_error("outlet", "Choose the article's outlet or name a new one.")
+        elif self.article_changes() and not may_change(self.user, self.article):
+            self.add_error(
+                None,
+                f"“{self.article.title}” is shown by a published story: only an editor can "
+                "change its title, outlet, author or time. Leave them as they are to cite it.",
+            )
         return cleaned
+
+    def article_changes(self):
+        """The article's fields this form changes, {name: new value}: those given (a blank
+        one keeps the article's) that differ from the article's, times to the second the
+        form shows."""
+        article = self.article or Article(url=self.cleaned_data["url"])
+        given = {
+            "title": self.cleaned_data.get("title"),
+            "author": self.cleaned_data.get("author"),
+            "published_at": self.cleaned_data.get("published"),
+        }
+        current = {
+            "title": article.title,
+            "author": article.author,
+            "published_at": article.published_at and article.published_at.replace(microsecond=0),
+        }
+        changes = {
+            name: value for name, value in given.items() if value and value != current[name]
+        }
+        if self.outlet is not None and (
+            self.outlet.pk is None or self.outlet.pk != article.outlet_id
+        ):
+            changes["outlet"] = self.outlet
+        return changes
 
     def save(self, commit=True):
         source = super().save(commit=False)
+        if self.outlet is not None and self.outlet.pk is None:
+            self.outlet.slug = unique_slug(Outlet, self.outlet.name)
+            self.outlet.full_clean()
+            self.outlet.save()
+        changes = self.article_changes()
         article = self.article or Article(url=self.cleaned_data["url"])
-        outlet = self.cleaned_data.get("outlet")
-        new_outlet = self.cleaned_data.get("new_outlet", "").strip()
-        if new_outlet:
-            outlet, _ = Outlet.objects.get_or_create(
-                name=new_outlet, defaults={"slug": unique_slug(Outlet, new_outlet)}
-            )
-        changes = {
-            "title": self.cleaned_data.get("title") or article.title,
-            "author": self.cleaned_data.get("author") or article.author,
-            "published_at": self.cleaned_data.get("published") or article.published_at,
-        }
-        if outlet is not None:
-            changes["outlet"] = outlet
-        dirty = article.pk is None or any(
-            getattr(article, name, None) != value for name, value in changes.items()
-        )
-        for name, value in changes.items():
-            setattr(article, name, value)
-        if dirty:
+        if changes:
+            for name, value in changes.items():
+                setattr(article, name, value)
             article.full_clean()
             article.save()
         source.article = article
@@ -222,20 +229,6 @@ def unique_slug(model, name):
     while model.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
-
-
-class CitationsField(forms.ModelMultipleChoiceField):
-    widget = forms.CheckboxSelectMultiple
-
-    def __init__(self, *args, numbers=None, **kwargs):
-        self.numbers = numbers or {}
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj):
-        number = self.numbers.get(obj.pk)
-        article = getattr(obj, "article", obj)
-        prefix = f"[{number}] " if number else ""
-        return f"{prefix}{article.outlet.name}: {article.title}"
 
 
 class KeyPointInlineForm(OrderedItemForm):

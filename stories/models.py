@@ -4,6 +4,7 @@ from urllib.parse import parse_qs, quote, urlparse
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.functions import Lower, Trim
 from django.urls import reverse
 from django.utils import timezone
 
@@ -96,7 +97,45 @@ CONTENT_STATE = PreparedQuery(
 )
 
 
-class Feed(models.Model):
+class Versioned(models.Model):
+    """A row edited on an admin screen, with a counter that every save moves on.
+
+    A form carries the version it was opened at; a save from an older one is refused
+    (newsroom.editing.StaleFormCheck), so no one silently overwrites someone else's edit.
+    Revisions leave it out (reversion.register(..., exclude=["version"])): a revert moves it
+    on, never back.
+    """
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        bump = self.pk is not None and not kwargs.get("update_fields")
+        if bump:
+            # Counted in the database: two saves can never both read one version.
+            self.version = models.F("version") + 1
+        super().save(*args, **kwargs)
+        if bump:
+            self.refresh_from_db(fields=["version"])
+
+
+class ShownOnStories:
+    """A row that story pages show. Each model says which stories show it (shown_by()),
+    next to its fields; the newsroom's rule reads that: once a published or archived story
+    shows a row, only an editor may change it (stories.permissions)."""
+
+    def shown_by(self):
+        raise NotImplementedError  # each model declares its own
+
+    def is_editor_only(self):
+        if self.pk is None:
+            return False  # not written yet: nothing shows it
+        return self.shown_by().editor_only().exists()
+
+
+class Feed(ShownOnStories, Versioned):
     """A named collection of stories: Top Headlines, or a topic such as Latin America."""
 
     name = models.CharField(max_length=100, unique=True)
@@ -135,6 +174,9 @@ class Feed(models.Model):
             return reverse("stories:home")
         return reverse("stories:feed", kwargs={"slug": self.slug})
 
+    def shown_by(self):
+        return self.stories.all()
+
     def as_navigation(self):
         """What every page keeps of a feed (in ContentVersion): enough to show its page."""
         return {
@@ -151,6 +193,17 @@ class StoryQuerySet(models.QuerySet):
     def published(self, now=None):
         """Stories readers may see: published, and not scheduled for later (than now)."""
         return self.filter(status=Story.Status.PUBLISHED, published_at__lte=now or timezone.now())
+
+    def editor_only(self):
+        """Stories past the reporters' desk: published (scheduled too) or archived."""
+        return self.filter(status__in=Story.EDITOR_ONLY)
+
+    def showing_articles(self, articles):
+        """Stories whose page lists one of these articles (a source, or via the timeline)."""
+        return self.filter(
+            models.Q(sources__article__in=articles)
+            | models.Q(timeline__entries__citation_links__article__in=articles)
+        )
 
     def visible_to(self, user):
         """Editors may preview any story at its public address; readers see published ones."""
@@ -225,12 +278,15 @@ class StoryManager(models.Manager.from_queryset(StoryQuerySet)):
         return story
 
 
-class Story(models.Model):
+class Story(ShownOnStories, Versioned):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         IN_REVIEW = "review", "In review"
         PUBLISHED = "published", "Published"
         ARCHIVED = "archived", "Archived"
+
+    # Out of reporters' hands: what a story in these states shows, only editors change.
+    EDITOR_ONLY = (Status.PUBLISHED, Status.ARCHIVED)
 
     headline = models.CharField(max_length=300)
     slug = models.SlugField(max_length=200, unique=True)
@@ -269,8 +325,6 @@ class Story(models.Model):
     json_ld = models.TextField(editable=False, default="")
     # Headline, summary, key points and timeline entries in one column that search indexes.
     search_text = models.TextField(editable=False, default="")
-    # Optimistic locking: a form saved against an older version is refused (see admin).
-    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = StoryManager()
 
@@ -298,13 +352,7 @@ class Story(models.Model):
         if self.status == self.Status.PUBLISHED and self.published_at and not self.updated_at:
             self.updated_at = self.published_at
         old_slug = getattr(self, "_saved_slug", None)
-        if self.pk is not None and not kwargs.get("update_fields"):
-            # Every save moves the version on, in the database, so a form opened before it
-            # (or before a revert) is recognised as stale.
-            self.version = models.F("version") + 1
         super().save(*args, **kwargs)
-        if isinstance(self.version, models.expressions.Combinable):
-            self.refresh_from_db(fields=["version"])
         # A published story's old address keeps working (see PreviousSlug).
         if old_slug and old_slug != self.slug and self.published_at:
             PreviousSlug.objects.update_or_create(slug=old_slug, defaults={"story": self})
@@ -313,6 +361,14 @@ class Story(models.Model):
 
     def get_absolute_url(self):
         return reverse("stories:story", kwargs={"slug": self.slug})
+
+    def shown_by(self):
+        return Story.objects.filter(pk=self.pk)
+
+    def is_editor_only(self):
+        # Its own status, as this instance holds it: a revision about to be restored is
+        # judged as it would become, the row in the database as it is.
+        return self.status in self.EDITOR_ONLY
 
     @classmethod
     def from_db(cls, db, field_names, values, *args, **kwargs):
@@ -327,6 +383,13 @@ class Story(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def status_label(self):
+        """The status as the newsroom says it: a story published for later is "Scheduled"."""
+        if self.status == self.Status.PUBLISHED and not self.is_public:
+            return "Scheduled"
+        return self.get_status_display()
 
 
 # A story's fields that its listings copy.
@@ -474,7 +537,7 @@ class PreviousSlug(models.Model):
         return self.slug
 
 
-class HeroImage(models.Model):
+class HeroImage(ShownOnStories, models.Model):
     """The picture at the top of a story, with the caption and credit readers see under it."""
 
     story = models.OneToOneField(
@@ -515,17 +578,30 @@ class HeroImage(models.Model):
     def __str__(self):
         return self.alt_text
 
+    def shown_by(self):
+        return Story.objects.filter(pk=self.story_id)
+
     @property
     def src(self):
         return self.image.url if self.image else self.image_url
 
 
-class Outlet(models.Model):
+class OutletQuerySet(models.QuerySet):
+    def named(self, name):
+        """The outlet with this name, whatever its case and surrounding spaces."""
+        return self.filter(name__iexact=name.strip())
+
+
+class Outlet(ShownOnStories, Versioned):
     """A publisher whose articles stories cite: BBC, Reuters, ..."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(
+        max_length=200, unique=True, help_text="Unique whatever its case: “bbc” is “BBC”."
+    )
     slug = models.SlugField(max_length=100, unique=True)
     website = HttpURLField(blank=True)
+
+    objects = OutletQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -534,13 +610,25 @@ class Outlet(models.Model):
         constraints = [
             not_blank("name", "outlet_name_not_blank"),
             http_url("website", "outlet_website_http", optional=True),
+            models.UniqueConstraint(
+                Lower(Trim("name")),
+                name="outlet_name_unique_any_case",
+                violation_error_message="An outlet of that name exists already (names are "
+                "the same whatever their case).",
+            ),
         ]
 
     def __str__(self):
         return self.name
 
+    def clean(self):
+        self.name = self.name.strip()
 
-class Article(models.Model):
+    def shown_by(self):
+        return Story.objects.showing_articles(self.articles.all())
+
+
+class Article(ShownOnStories, Versioned):
     """An outlet's article. Stories cite it through their sources; timeline entries directly."""
 
     outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="articles")
@@ -561,8 +649,11 @@ class Article(models.Model):
     def __str__(self):
         return f"{self.outlet}: {self.title}" if self.outlet_id else self.title
 
+    def shown_by(self):
+        return Story.objects.showing_articles([self.pk])
 
-class StoryItem(models.Model):
+
+class StoryItem(ShownOnStories, models.Model):
     """An item listed in order on a story page."""
 
     position = models.PositiveIntegerField(default=0, db_index=False)
@@ -570,6 +661,9 @@ class StoryItem(models.Model):
     class Meta:
         abstract = True
         ordering = ["position"]
+
+    def shown_by(self):
+        return Story.objects.filter(pk=self.story_id)
 
 
 class Source(StoryItem):
@@ -625,7 +719,7 @@ class KeyPoint(StoryItem):
         self.body_html = render_markdown(self.body)
 
 
-class KeyPointCitation(models.Model):
+class KeyPointCitation(ShownOnStories, models.Model):
     """A key point citing one of its story's sources.
 
     It points at the Source row, not at a number: reordering sources renumbers every
@@ -651,6 +745,9 @@ class KeyPointCitation(models.Model):
 
     def __str__(self):
         return f"{self.key_point} → {self.source}"
+
+    def shown_by(self):
+        return Story.objects.filter(key_points=self.key_point_id)
 
     def clean(self):
         if (
@@ -731,7 +828,7 @@ class ExternalResource(StoryItem):
         return self.title
 
 
-class StoryNote(models.Model):
+class StoryNote(ShownOnStories, models.Model):
     """An update or a correction, shown to readers in the story's Updates list."""
 
     class Kind(models.TextChoices):
@@ -751,3 +848,6 @@ class StoryNote(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.text[:60]}"
+
+    def shown_by(self):
+        return Story.objects.filter(pk=self.story_id)

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, StringAgg, TextField, Value
+from django.db.models import Prefetch, StringAgg, TextField, Value
 from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -236,14 +236,6 @@ def _store_timeline_page(timeline):
     Timeline.objects.filter(pk=timeline.pk).update(
         body_html=render_to_string("timelines/timeline_body.html", {"page": page}),
         modified_at=timezone.now(),
-    )
-
-
-def stories_showing_articles(article_ids):
-    """Stories whose page lists one of these articles (as a source or via their timeline)."""
-    return Story.objects.filter(
-        Q(sources__article__in=article_ids)
-        | Q(timeline__entries__citation_links__article__in=article_ids)
     )
 
 

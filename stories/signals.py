@@ -31,7 +31,7 @@ from .models import (
     StoryNote,
     Video,
 )
-from .pages import refresh_stories, refresh_timelines, stories_showing_articles
+from .pages import refresh_stories, refresh_timelines
 
 STORY_ITEMS = (HeroImage, Source, KeyPoint, Video, ExternalResource, StoryNote, PreviousSlug)
 
@@ -120,7 +120,7 @@ def changed(sender, instance, **kwargs):
             return
         articles = [instance.pk] if isinstance(instance, Article) else instance.articles.all()
         schedule(
-            stories=ids(stories_showing_articles(articles)),
+            stories=ids(Story.objects.showing_articles(articles)),
             timelines=ids(Timeline.objects.filter(entries__citation_links__article__in=articles)),
         )
     elif isinstance(instance, Timeline):

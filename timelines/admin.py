@@ -1,21 +1,20 @@
-import reversion
 from adminsortable2.admin import SortableAdminBase, SortableInlineAdminMixin
 from django import forms
 from django.contrib import admin
 from django.db.models import Q
 from django.utils.html import format_html, format_html_join
-from reversion_compare.admin import CompareVersionAdmin
 
-from stories.admin import OrderedItemFormSet
-from stories.forms import CitationsField, OrderedItemForm
-from stories.models import Article
+from newsroom.editing import CitationsField, EditorialAdmin, OrderedItemForm, OrderedItemFormSet
+from stories.history import register
+from stories.models import Article, Story
 from stories.signals import deferred_refresh
 
 from .models import EntryCitation, Timeline, TimelineEntry
 
-reversion.register(EntryCitation)
-reversion.register(TimelineEntry, follow=["citation_links"])
-reversion.register(Timeline, follow=["entries"])
+register(EntryCitation)
+register(TimelineEntry, follow=["citation_links"])
+# The version counter stays out of revisions: a revert moves it on, never back.
+register(Timeline, follow=["entries"], exclude=["version"])
 
 
 class EntryInlineForm(OrderedItemForm):
@@ -75,11 +74,28 @@ class EntryInline(SortableInlineAdminMixin, admin.StackedInline):
 
 
 @admin.register(Timeline)
-class TimelineAdmin(SortableAdminBase, CompareVersionAdmin):
+class TimelineAdmin(SortableAdminBase, EditorialAdmin):
     list_display = ["title", "slug", "story_list", "modified_at"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ("title",)}
     inlines = [EntryInline]
+
+    def get_deleted_objects(self, objs, request):
+        """A timeline that a published (or scheduled) story shows cannot be deleted, by
+        anyone: the story would lose its timeline section without a word. The confirmation
+        page names those stories; choosing another timeline (or none) for them frees it."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        showing = Story.objects.filter(
+            timeline__in=[timeline.pk for timeline in objs], status=Story.Status.PUBLISHED
+        ).select_related("timeline")
+        protected = [
+            *protected,
+            *(
+                format_html("“{}” ({}) shows “{}”", story, story.status_label, story.timeline)
+                for story in showing
+            ),
+        ]
+        return deleted, counts, perms_needed, protected
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("stories")

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from stories.constraints import not_blank, one_position
 from stories.markdown import render_markdown
-from stories.models import SAMPLE_NOW, Story
+from stories.models import SAMPLE_NOW, ShownOnStories, Story, Versioned
 from stories.prepared import PreparedQuery, instance
 
 
@@ -36,7 +36,7 @@ class TimelineManager(models.Manager.from_queryset(TimelineQuerySet)):
         return timeline, stories
 
 
-class Timeline(models.Model):
+class Timeline(ShownOnStories, Versioned):
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=200, unique=True)
     description = models.TextField(blank=True)
@@ -60,8 +60,11 @@ class Timeline(models.Model):
     def get_absolute_url(self):
         return reverse("timelines:timeline", kwargs={"slug": self.slug})
 
+    def shown_by(self):
+        return self.stories.all()
 
-class TimelineEntry(models.Model):
+
+class TimelineEntry(ShownOnStories, models.Model):
     class Precision(models.TextChoices):
         YEAR = "year", "Year"
         MONTH = "month", "Month"
@@ -109,6 +112,9 @@ class TimelineEntry(models.Model):
         self.render()
         super().save(*args, **kwargs)
 
+    def shown_by(self):
+        return Story.objects.filter(timeline=self.timeline_id)
+
     def render(self):
         """Store the sanitized HTML of the text (bulk_create callers call this themselves)."""
         self.text_html = render_markdown(self.text)
@@ -127,7 +133,7 @@ class TimelineEntry(models.Model):
         return day
 
 
-class EntryCitation(models.Model):
+class EntryCitation(ShownOnStories, models.Model):
     """A timeline entry citing an article (RESTRICT: a cited article is never deleted)."""
 
     entry = models.ForeignKey(
@@ -150,6 +156,9 @@ class EntryCitation(models.Model):
 
     def __str__(self):
         return f"{self.entry} → {self.article}"
+
+    def shown_by(self):
+        return Story.objects.filter(timeline__entries=self.entry_id)
 
 
 # What a timeline page shows of the timeline, and of each story showing it.

@@ -1,0 +1,200 @@
+"""The rules every admin screen that edits what readers see applies, in one place.
+
+- Roles. Editors (stories.publish_story) may change anything. Reporters may change only
+  what no published (or scheduled) or archived story shows: each model says which stories
+  show it (its shown_by()), and every path reads that one rule: the change form, delete,
+  bulk delete, history revert and recover.
+- Stale forms. Every form carries the version of the row it was opened at; a save from an
+  older one is refused, with both versions kept (StaleFormCheck).
+- History. A revert or a recover restores a whole revision, so it is checked like a save,
+  row by row, against each row as it is now and as it would become (EditorialAdmin).
+
+Both apps' admin screens build on these pieces; neither imports the other's admin or forms.
+"""
+
+from adminsortable2.admin import CustomInlineFormSet
+from django import forms
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
+from django.shortcuts import get_object_or_404
+from reversion.models import Version
+from reversion_compare.admin import CompareVersionAdmin
+
+EDITOR_PERMISSION = "stories.publish_story"
+
+
+def is_editor(user):
+    """Editors publish, schedule, archive and change whatever readers see."""
+    return user is not None and user.has_perm(EDITOR_PERMISSION)
+
+
+def may_change(user, obj):
+    """Whether `user` may change or delete `obj` (a row as it is, or as a revert makes it)."""
+    if is_editor(user):
+        return True
+    is_editor_only = getattr(obj, "is_editor_only", None)
+    # A model that does not say which stories show it is for editors only.
+    return is_editor_only is not None and not is_editor_only()
+
+
+class StaleFormCheck(forms.ModelForm):
+    """Refuses a save from a form opened before someone else saved the same row.
+
+    The model is stories.models.Versioned. The check locks the row until the save commits,
+    so two saves cannot both pass it; a form without the version it was opened at is taken
+    as stale, not trusted. The refused form comes back with the editor's values in it, and
+    the other save is in History: nothing is lost.
+    """
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_not_stale()
+        return cleaned
+
+    def check_not_stale(self):
+        if not self.instance.pk:
+            return
+        model = type(self.instance)
+        current = (
+            model._default_manager.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+        if current is not None and self.cleaned_data.get("loaded_version") != current:
+            raise ValidationError(
+                f"Someone else saved this {model._meta.verbose_name} after you opened it, so "
+                "your changes were not saved (nothing was lost: theirs are kept, and yours are "
+                "still in this form). Copy what you changed, reload the page and apply it "
+                "again.",
+                code="stale",
+            )
+
+
+class EditorialAdmin(CompareVersionAdmin):
+    """A model admin for what readers see: the newsroom's rules on every one of its paths."""
+
+    form = StaleFormCheck
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class FormWithUser(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, user=request.user, **kwargs)
+
+        return FormWithUser
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if getattr(inline.form, "takes_user", False):
+            kwargs["form_kwargs"] = {"user": request.user}
+        return kwargs
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_change(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or may_change(request.user, obj))
+
+    def delete_queryset(self, request, queryset):
+        # The bulk delete asks has_delete_permission() of each row already; this holds for
+        # any other caller too.
+        if not all(may_change(request.user, obj) for obj in queryset):
+            raise PermissionDenied("Only an editor can delete what a published story shows.")
+        super().delete_queryset(request, queryset)
+
+    # --- History: a revert or recover is a save -------------------------------------------
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        version = get_object_or_404(Version, pk=version_id, object_id=unquote(object_id))
+        self.check_restore(request, version.revision)
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        version = get_object_or_404(Version, pk=version_id)
+        self.check_restore(request, version.revision)
+        return super().recover_view(request, version_id, extra_context)
+
+    def check_restore(self, request, revision):
+        """Refuse to restore a revision that writes a row `request.user` may not change,
+        as the row is now or as the revision would make it. (Rows the revert deletes are
+        the restored rows' own items: judged with them.)"""
+        for version in revision.version_set.all():
+            model = version._model
+            current = model._default_manager.filter(pk=version.object_id).first()
+            restored = version._object_version.object
+            for row in (current, restored):
+                if row is not None and not may_change(request.user, row):
+                    raise PermissionDenied(
+                        f"Only an editor can restore this {model._meta.verbose_name}: "
+                        "a published or archived story shows it."
+                    )
+
+
+# --- Ordered inline items (a story's sources and key points, a timeline's entries) ------------
+
+# Positions move through this range while a reorder is saved, so that swapping two items
+# never trips the one-position-per-item constraint halfway.
+REORDER_OFFSET = 1_000_000
+
+
+class OrderedItemFormSet(CustomInlineFormSet):
+    """Saves drag-and-drop reorders safely and hands each form its parent (story, timeline)."""
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if getattr(self.form, "takes_parent", False):
+            kwargs["parent"] = self.instance
+        return kwargs
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if form.instance._state.adding:
+            # No position yet: sortable2 puts a new item last when it is saved. The model's
+            # default (0) would make two new items collide on one position.
+            form.initial[self.default_order_field] = None
+
+    def save(self, commit=True):
+        if not self.instance.pk:
+            return super().save(commit)
+        items = self.model.objects.filter(**{self.fk.name: self.instance})
+        items.update(position=F("position") + REORDER_OFFSET)
+        saved = super().save(commit)
+        items.filter(position__gte=REORDER_OFFSET).update(position=F("position") - REORDER_OFFSET)
+        return saved
+
+
+class OrderedItemForm(forms.ModelForm):
+    """An ordered inline item. Its position is checked across the submitted forms only: each
+    row checked against the database on its own would refuse every swap of two items."""
+
+    def _get_validation_exclusions(self):
+        return {*super()._get_validation_exclusions(), "position"}
+
+
+class CitationsField(forms.ModelMultipleChoiceField):
+    """Sources (or articles) to cite, as check boxes labelled with their number."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, *args, numbers=None, **kwargs):
+        self.numbers = numbers or {}
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        number = self.numbers.get(obj.pk)
+        article = getattr(obj, "article", obj)
+        prefix = f"[{number}] " if number else ""
+        return f"{prefix}{article.outlet.name}: {article.title}"

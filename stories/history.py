@@ -1,0 +1,121 @@
+"""What History keeps (django-reversion), declared once for the admin and the loader.
+
+register() declares a model's revisions: the rows it brings along (follow) and the fields
+left out (exclude). The admin's saves record them through reversion; record() writes the
+same revisions for many stories at once (the loader), a few queries per batch instead of a
+dozen per story, so that keeping History costs a load little.
+"""
+
+import json
+from collections import defaultdict
+
+import reversion
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import router
+from django.utils import timezone
+from reversion.models import Revision, Version
+
+# model: (follow, fields), as given to reversion.register.
+DECLARED = {}
+
+
+def register(model, *, follow=(), exclude=()):
+    opts = model._meta
+    fields = [
+        field.name
+        for field in (*opts.local_fields, *opts.local_many_to_many)
+        if field.name not in exclude
+    ]
+    DECLARED[model] = (tuple(follow), fields)
+    reversion.register(model, fields=fields, follow=follow)
+
+
+def record(revisions, user=None):
+    """Write revisions as reversion.create_revision() would: `revisions` is a list of
+    (comment, rows); each row brings what register() says it follows. Read the rows with
+    what they follow (and what their names show) prefetched, or this reads it row by row."""
+    if not revisions:
+        return
+    now = timezone.now()
+    created = Revision.objects.bulk_create(
+        Revision(date_created=now, comment=comment, user=user) for comment, _ in revisions
+    )
+    versions = []
+    for revision, (_, rows) in zip(created, revisions, strict=True):
+        for row in _with_followed(row for row in rows if row is not None):
+            versions.append((revision, row))
+    by_model = defaultdict(list)
+    for revision, row in versions:
+        by_model[type(row)].append((revision, row))
+    rows_out = []
+    for model, pairs in by_model.items():
+        content_type = ContentType.objects.get_for_model(model)
+        _, fields = DECLARED[model]
+        dumped = serializers.serialize("python", [row for _, row in pairs], fields=fields)
+        for (revision, row), data in zip(pairs, dumped, strict=True):
+            rows_out.append(
+                Version(
+                    revision=revision,
+                    object_id=str(row.pk),
+                    content_type=content_type,
+                    db=router.db_for_write(model, instance=row),
+                    format="json",
+                    serialized_data=json.dumps([data], cls=DjangoJSONEncoder),
+                    object_repr=str(row),
+                )
+            )
+    Version.objects.bulk_create(rows_out, batch_size=500)
+
+
+def _with_followed(rows):
+    """The rows and, recursively, what each follows: each row once."""
+    seen, ordered = set(), []
+    pending = list(rows)
+    while pending:
+        row = pending.pop(0)
+        key = (type(row), row.pk)
+        if row.pk is None or key in seen:
+            continue
+        seen.add(key)
+        ordered.append(row)
+        for name in DECLARED[type(row)][0]:
+            related = getattr(row, name, None)
+            if related is None:
+                continue
+            if hasattr(related, "all"):  # a manager: many rows
+                pending.extend(related.all())
+            else:
+                pending.append(related)
+    return ordered
+
+
+def register_stories():
+    """A story's revision holds the story and every item on its page."""
+    from .models import (
+        Article,
+        ExternalResource,
+        Feed,
+        HeroImage,
+        KeyPoint,
+        KeyPointCitation,
+        Outlet,
+        Source,
+        Story,
+        StoryNote,
+        Video,
+    )
+
+    register(KeyPointCitation)
+    register(KeyPoint, follow=["citation_links"])
+    for model in (HeroImage, Source, Video, ExternalResource, StoryNote):
+        register(model)
+    # Version counters stay out of revisions: a revert must move them on, never back.
+    register(
+        Story,
+        exclude=["version"],
+        follow=["hero_image", "sources", "key_points", "videos", "resources", "notes"],
+    )
+    for model in (Article, Outlet, Feed):
+        register(model, exclude=["version"])
