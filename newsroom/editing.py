@@ -117,6 +117,13 @@ class EditorialAdmin(CompareVersionAdmin):
 
     # --- History: a revert or recover is a save -------------------------------------------
 
+    def compare_view(self, request, object_id, extra_context=None):
+        # reversion-compare checks no permission: a diff is as private as the row.
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        return super().compare_view(request, object_id, extra_context)
+
     def revision_view(self, request, object_id, version_id, extra_context=None):
         version = get_object_or_404(Version, pk=version_id, object_id=unquote(object_id))
         self.check_restore(request, version.revision)
@@ -131,6 +138,8 @@ class EditorialAdmin(CompareVersionAdmin):
         """Refuse to restore a revision that writes a row `request.user` may not change,
         as the row is now or as the revision would make it. (Rows the revert deletes are
         the restored rows' own items: judged with them.)"""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         for version in revision.version_set.all():
             model = version._model
             current = model._default_manager.filter(pk=version.object_id).first()

@@ -537,3 +537,22 @@ def test_a_revision_the_loader_recorded_reverts_the_whole_story(editor_client):
     assert story.key_points.count() == len(document["key_points"])
     assert [source.article.url for source in story.sources.all()] == sources
     assert all(point.citation_links.exists() for point in story.key_points.all())
+
+
+def test_a_staff_member_without_permissions_cannot_read_a_storys_diffs(django_user_model):
+    from django.test import Client
+
+    story = StoryFactory(headline="Embargoed until Monday")
+    older = save_revision(story)
+    newer = save_revision(story, headline="Still embargoed")
+    outsider = django_user_model.objects.create_user("temp", password="x" * 20, is_staff=True)
+    client = Client()
+    client.force_login(outsider)
+
+    response = client.get(
+        admin_url(story, "history") + "compare/",
+        {"version_id1": older.pk, "version_id2": newer.pk},
+    )
+
+    assert response.status_code == 403
+    assert "Embargoed" not in response.text
