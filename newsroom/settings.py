@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Remembers the browser an editor logged in from (newsroom.logins).
+    "newsroom.logins.KnownDeviceMiddleware",
     # Last, as django-axes requires: it answers locked-out login attempts.
     "axes.middleware.AxesMiddleware",
 ]
@@ -75,12 +77,22 @@ AUTHENTICATION_BACKENDS = [
     # ... before the usual username and password check.
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Five failed logins for one username from one address lock that pair out for 15 minutes.
+# Login throttling (newsroom/logins.py, README "Logins"). Five failed logins for one username
+# from one address lock that pair out; ten from one address, whatever the usernames, lock the
+# address; for 15 minutes from the last counted failure, which failures during the lockout
+# do not move. An editor's known browser is held to its own failures only.
+AXES_HANDLER = "newsroom.logins.LoginThrottle"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_FAILURE_LIMIT_PER_ADDRESS = env.int("AXES_FAILURE_LIMIT_PER_ADDRESS", default=10)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "newsroom.views.locked_out"
+# The client's address: X-Forwarded-For is believed only from these proxies (addresses or
+# networks, e.g. 10.0.0.0/8), and only as far as they appended to it.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "newsroom.logins.client_ip"
 
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
