@@ -76,14 +76,17 @@ class LoginThrottle(AxesDatabaseHandler):
         device = known_device(request, username)
         if device:
             return counters.get(self._device_key(device), 0)
-        # AXES_LOCKOUT_PARAMETERS: (username, address) first, then the address alone, which
-        # counts against its own, higher limit.
-        by_pair, by_address = (
-            attempts.aggregate(failures=Sum("failures_since_start"))["failures"] or 0
-            for attempts in self.get_user_attempts(request, credentials)
-        )
+        # Axes compares one count with AXES_FAILURE_LIMIT: the address alone, which has its
+        # own higher limit, is counted in proportion to it.
         limit = settings.AXES_FAILURE_LIMIT
-        return max(by_pair, by_address * limit // settings.AXES_FAILURE_LIMIT_PER_ADDRESS)
+        return max(
+            self._failures(attempts) * limit // self._limit(parameter)
+            for parameter, attempts in zip(
+                settings.AXES_LOCKOUT_PARAMETERS,
+                self.get_user_attempts(request, credentials),
+                strict=True,
+            )
+        )
 
     def user_login_failed(self, sender, credentials, request=None, **kwargs):
         if request is not None:
@@ -91,9 +94,11 @@ class LoginThrottle(AxesDatabaseHandler):
             if device and not getattr(request, "axes_locked_out", False):
                 key = self._device_key(device)
                 timeout = get_cool_off(request).total_seconds()
-                counters.add(key, 0, timeout)
-                counters.incr(key)
-                counters.touch(key, timeout)
+                try:
+                    counters.incr(key)
+                    counters.touch(key, timeout)
+                except ValueError:  # the first failure (or the cache lost the count)
+                    counters.set(key, 1, timeout)
         super().user_login_failed(sender, credentials, request, **kwargs)
 
     def user_logged_in(self, sender, request, user, **kwargs):
@@ -112,6 +117,16 @@ class LoginThrottle(AxesDatabaseHandler):
             username=username, ip_address=request.axes_ip_address
         ).delete()
         return count
+
+    @staticmethod
+    def _failures(attempts):
+        return attempts.aggregate(failures=Sum("failures_since_start"))["failures"] or 0
+
+    @staticmethod
+    def _limit(parameter):
+        if parameter == "ip_address":
+            return settings.AXES_FAILURE_LIMIT_PER_ADDRESS
+        return settings.AXES_FAILURE_LIMIT
 
     @staticmethod
     def _device_key(device):

@@ -1,6 +1,7 @@
 """Newsroom settings, driven by environment variables (see .env.example)."""
 
 import ipaddress
+import os
 import secrets
 import warnings
 from pathlib import Path
@@ -30,12 +31,18 @@ def is_local_host(host):
 def development_secret_key(path):
     """This checkout's own key, made on first use and kept out of git (.gitignore): no key
     is published in the repository for anyone to sign sessions with."""
-    try:
-        with open(path, "x") as new:
-            new.write(secrets.token_urlsafe(64) + "\n")
-        path.chmod(0o600)
-    except FileExistsError:
-        pass
+    if not path.exists():
+        # Written aside and linked into place: a process starting alongside (runserver's
+        # reloader) sees no file or the whole key, and only one key wins.
+        draft = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        draft.write_text(secrets.token_urlsafe(64) + "\n")
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
