@@ -1,5 +1,9 @@
 """Newsroom settings, driven by environment variables (see .env.example)."""
 
+import ipaddress
+import os
+import secrets
+import warnings
 from pathlib import Path
 
 import environ
@@ -11,10 +15,55 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
+
+def is_local_host(host):
+    """A host name only this machine or a private network can reach."""
+    host = host.lower().lstrip(".").removeprefix("[").removesuffix("]")
+    if host in ("localhost", "testserver") or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
+
+
+def development_secret_key(path):
+    """This checkout's own key, made on first use and kept out of git (.gitignore): no key
+    is published in the repository for anyone to sign sessions with."""
+    if not path.exists():
+        # Written aside and linked into place: a process starting alongside (runserver's
+        # reloader) sees no file or the whole key, and only one key wins.
+        draft = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        draft.write_text(secrets.token_urlsafe(64) + "\n")
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
 DEBUG = env.bool("DEBUG", default=False)
 
-# A development key is only acceptable while DEBUG is on: a production process must
-# never sign sessions with a key that is published in the repository.
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
+# DEBUG shows tracebacks, SQL, settings and URL patterns to whoever asks: on a machine of
+# one's own, not on a public address, unless someone says so in as many words.
+ALLOW_DEBUG_ON_PUBLIC_HOSTS = env.bool("ALLOW_DEBUG_ON_PUBLIC_HOSTS", default=False)
+PUBLIC_HOSTS = [host for host in ALLOWED_HOSTS if not is_local_host(host)]
+if DEBUG and PUBLIC_HOSTS and not ALLOW_DEBUG_ON_PUBLIC_HOSTS:
+    raise ImproperlyConfigured(
+        f"DEBUG is on and ALLOWED_HOSTS holds public hosts ({', '.join(PUBLIC_HOSTS)}): "
+        "switch DEBUG off, or set ALLOW_DEBUG_ON_PUBLIC_HOSTS=true if you really mean it."
+    )
+# Development: DEBUG on this machine or a private network. Production hardening (HTTPS, HSTS,
+# secure cookies) is relaxed by default only there.
+DEVELOPMENT = DEBUG and not PUBLIC_HOSTS
+
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
@@ -22,16 +71,14 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set the SECRET_KEY environment variable (at least 50 random "
             "characters) or set DEBUG=true for local development."
         )
-    SECRET_KEY = "django-insecure-development-key-only-used-when-debug-is-on-0123456789"
+    SECRET_KEY = development_secret_key(
+        Path(env.str("DEVELOPMENT_SECRET_KEY_FILE", default=str(BASE_DIR / ".secret-key")))
+    )
 elif not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     raise ImproperlyConfigured(
         "SECRET_KEY is too weak: use at least 50 random characters, e.g. the output of "
         'python -c "import secrets; print(secrets.token_urlsafe(64))"'
     )
-
-ALLOWED_HOSTS = env.list(
-    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"]
-)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -65,6 +112,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Remembers the browser an editor logged in from (newsroom.logins).
+    "newsroom.logins.KnownDeviceMiddleware",
     # Last, as django-axes requires: it answers locked-out login attempts.
     "axes.middleware.AxesMiddleware",
 ]
@@ -75,12 +124,22 @@ AUTHENTICATION_BACKENDS = [
     # ... before the usual username and password check.
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Five failed logins for one username from one address lock that pair out for 15 minutes.
+# Login throttling (newsroom/logins.py, README "Logins"). Five failed logins for one username
+# from one address lock that pair out; ten from one address, whatever the usernames, lock the
+# address; for 15 minutes from the last counted failure, which failures during the lockout
+# do not move. An editor's known browser is held to its own failures only.
+AXES_HANDLER = "newsroom.logins.LoginThrottle"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_FAILURE_LIMIT_PER_ADDRESS = env.int("AXES_FAILURE_LIMIT_PER_ADDRESS", default=10)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "newsroom.views.locked_out"
+# The client's address: X-Forwarded-For is believed only from these proxies (addresses or
+# networks, e.g. 10.0.0.0/8), and only as far as they appended to it.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "newsroom.logins.client_ip"
 
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
@@ -198,14 +257,33 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
-# Hardened by default whenever DEBUG is off. A plain-HTTP deployment behind a TLS proxy (or
-# the benchmark on loopback) relaxes each one through the environment variable of its name.
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+# Hardened by default everywhere but development (DEBUG on local hosts), DEBUG on a public
+# host included. A plain-HTTP deployment behind a TLS proxy (or the benchmark on loopback)
+# relaxes each one through the environment variable of its name.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEVELOPMENT)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEVELOPMENT else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEVELOPMENT)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEVELOPMENT)
+if DEBUG and not DEVELOPMENT:
+    relaxed = [
+        name
+        for name, on in [
+            ("SECURE_SSL_REDIRECT", SECURE_SSL_REDIRECT),
+            ("SECURE_HSTS_SECONDS", SECURE_HSTS_SECONDS),
+            ("SESSION_COOKIE_SECURE", SESSION_COOKIE_SECURE),
+            ("CSRF_COOKIE_SECURE", CSRF_COOKIE_SECURE),
+        ]
+        if not on
+    ]
+    warnings.warn(
+        f"DEBUG is on for public hosts ({', '.join(PUBLIC_HOSTS)}): error pages show tracebacks "
+        "and settings (passwords masked). Relaxed hardening: "
+        f"{', '.join(relaxed) or 'none'}.",
+        RuntimeWarning,
+        stacklevel=1,
+    )
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
@@ -214,6 +292,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# The technical error page (DEBUG) hides passwords inside URLs too (CACHES, DATABASE_URL).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "newsroom.views.SecretsFilter"
 
 SITE_NAME = env.str("SITE_NAME", default="Newsroom")
 # The scheme and host used in syndication feeds, sitemaps and canonical links when a

@@ -1,5 +1,7 @@
-"""Site-wide error pages that must work when nothing else does."""
+"""Site-wide error pages that must work when nothing else does, and what the technical
+error page (DEBUG) may show."""
 
+import re
 import sys
 from datetime import timedelta
 
@@ -10,6 +12,30 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
 from django.utils.timesince import timeuntil
+from django.views.debug import SafeExceptionReporterFilter
+
+# user:password@ in any URL (redis://:secret@host, postgres://user:secret@host/db).
+URL_PASSWORD = re.compile(r"(?P<start>\w[\w+.-]*://[^/@\s:]*:)[^@\s]*@")
+
+
+class SecretsFilter(SafeExceptionReporterFilter):
+    """Django's filter (names like PASSWORD, KEY, TOKEN) plus the passwords inside URLs,
+    which hide under names like LOCATION, DATABASE_URL and CACHE_URL."""
+
+    def mask_urls(self, value):
+        if type(value) is str:  # not lazy objects: reading them could run anything
+            return URL_PASSWORD.sub(rf"\g<start>{self.cleansed_substitute}@", value)
+        return value
+
+    def cleanse_setting(self, key, value):
+        return self.mask_urls(super().cleanse_setting(key, value))
+
+    def get_traceback_frame_variables(self, request, tb_frame):
+        return [
+            (name, self.mask_urls(value))
+            for name, value in super().get_traceback_frame_variables(request, tb_frame)
+        ]
+
 
 # Seconds a client should wait before retrying while the database is away.
 RETRY_AFTER = 5

@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_datetime, parse_duration
 
 from timelines.models import EntryCitation, Timeline, TimelineEntry
 
-from . import history
+from . import history, limits
 from .models import (
     Article,
     ExternalResource,
@@ -61,7 +61,10 @@ def read_file(path):
     """Parse a YAML or JSON story file, reporting syntax errors with their line."""
     path = Path(path)
     try:
+        limits.check_file(path)  # before reading: an oversized file never reaches memory
         text = path.read_text(encoding="utf-8")
+    except limits.LimitExceeded as exc:
+        raise DocumentError(exc.where, exc.message) from None
     except UnicodeDecodeError as exc:
         raise DocumentError("", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     try:
@@ -78,6 +81,12 @@ def read_file(path):
         raise DocumentError("", f"invalid YAML: {exc}") from exc
     except ValueError as exc:  # e.g. an integer too long to convert
         raise DocumentError("", f"unreadable value: {exc}") from exc
+    except RecursionError:
+        raise DocumentError("", limits.too_deep().message) from None
+    try:
+        limits.check_document(data)
+    except limits.LimitExceeded as exc:
+        raise DocumentError(exc.where, exc.message) from None
     if not isinstance(data, dict):
         raise DocumentError(
             "", "the document must be a mapping of story fields (slug, headline, ...)"

@@ -21,6 +21,16 @@ def xml_safe(text):
 
 
 class StoriesRSS(SyndicationFeed):
+    # RSS leaves a reader to guess whether a title or description is HTML, and readers guess
+    # HTML as soon as text looks like it (feedparser does): RSS carries every text escaped,
+    # which reads as the same text either way. Atom declares its titles text and its
+    # summaries HTML, so only the summaries are escaped there.
+    titles_are_html = True
+
+    def text(self, value):
+        value = xml_safe(value)
+        return escape(value) if self.titles_are_html else value
+
     def get_object(self, request, slug=None):
         if slug is None:
             return Feed.objects.filter(is_homepage=True).first()
@@ -28,7 +38,7 @@ class StoriesRSS(SyndicationFeed):
 
     def title(self, feed):
         name = feed.name if feed else "Top Headlines"
-        return xml_safe(f"{name} — {settings.SITE_NAME}")
+        return self.text(f"{name} — {settings.SITE_NAME}")
 
     def link(self, feed):
         return feed.get_absolute_url() if feed else reverse("stories:home")
@@ -40,7 +50,7 @@ class StoriesRSS(SyndicationFeed):
 
     def description(self, feed):
         description = feed.description if feed else ""
-        return xml_safe(description or f"The latest coverage from {settings.SITE_NAME}.")
+        return self.text(description or f"The latest coverage from {settings.SITE_NAME}.")
 
     def items(self, feed):
         stories = Story.objects.published().for_syndication()
@@ -49,10 +59,10 @@ class StoriesRSS(SyndicationFeed):
         return stories.order_by("-updated_at", "-pk")[:ITEMS]
 
     def item_title(self, story):
-        return xml_safe(story.headline)
+        return self.text(story.headline)
 
     def item_description(self, story):
-        # Feed readers treat a description as HTML: the plain text goes in escaped.
+        # A description is HTML to every reader, in RSS and Atom alike.
         return escape(xml_safe(story.summary or story.lede))
 
     def item_pubdate(self, story):
@@ -66,5 +76,6 @@ class StoriesRSS(SyndicationFeed):
 
 class StoriesAtom(StoriesRSS):
     feed_type = Atom1Feed
+    titles_are_html = False
     subtitle = StoriesRSS.description
     url_names = ("stories:atom", "stories:feed_atom")

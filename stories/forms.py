@@ -1,4 +1,5 @@
-"""Admin forms: the story's workflow rules, sources added by URL, citations by number."""
+"""Forms: the reader's search, and the admin's (the story's workflow rules, sources added by
+URL, citations by number)."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -15,6 +16,18 @@ from newsroom.editing import (
 )
 
 from .models import Article, KeyPoint, KeyPointCitation, Outlet, Source, Story, StoryNote
+
+
+class SearchForm(forms.Form):
+    """A reader's query: trimmed, cut to a length worth searching for, and refused when it
+    holds a NUL (CharField's validator), which PostgreSQL cannot take in a query."""
+
+    MAX_LENGTH = 200
+
+    q = forms.CharField(required=False)
+
+    def clean_q(self):
+        return self.cleaned_data["q"][: self.MAX_LENGTH]
 
 
 class StoryAdminForm(StaleFormCheck):

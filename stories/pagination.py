@@ -12,6 +12,7 @@ from django.http import Http404
 PAGE_SIZE = 20
 # Newest first; the id breaks ties between stories updated at the same moment.
 ORDER = ("-updated_at", "-pk")
+MAX_ID = 2**63 - 1
 
 
 class KeysetPage:
@@ -55,4 +56,8 @@ def decode(cursor):
         updated_at = dt.datetime.fromtimestamp(0, dt.UTC) + dt.timedelta(microseconds=micros)
     except (ValueError, OverflowError) as exc:
         raise Http404("That page of the feed does not exist.") from exc
+    # Story ids are positive 64-bit integers (BigAutoField); SQLite cannot even bind a larger
+    # one. A cursor beyond them was never one of ours.
+    if not 0 < pk <= MAX_ID:
+        raise Http404("That page of the feed does not exist.")
     return updated_at, pk

@@ -1,8 +1,10 @@
+from django.core.exceptions import BadRequest
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from .forms import SearchForm
 from .models import ContentVersion, PreviousSlug, Story
 from .search import search_stories
 
@@ -65,7 +67,10 @@ def story_detail(request, slug):
 
 @require_safe
 def search(request):
-    query = request.GET.get("q", "").strip()[:200]
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        raise BadRequest("That search cannot be run.")
+    query = form.cleaned_data["q"]
     results = search_stories(query) if query else []
     return render(request, "stories/search.html", {"query": query, "results": results})
 

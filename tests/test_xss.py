@@ -11,6 +11,7 @@ import copy
 import datetime
 import xml.etree.ElementTree as ET
 
+import feedparser
 import pytest
 import yaml
 from django.apps import apps
@@ -179,9 +180,11 @@ def assert_xml_pages_hold_text_only(client, topic, shown):
         if name.endswith("rss"):
             channel = root.find("channel")
             [item] = channel.findall("item")
-            title = item.find("title")
-            assert title.text == shown and len(title) == 0, name
-            assert channel.find("description").text == shown, name
+            # RSS readers guess titles and descriptions are HTML when they look like it:
+            # read as HTML, each shows the text and nothing else.
+            for field in (item.find("title"), channel.find("description")):
+                assert len(field) == 0, name
+                assert read_as_html(field.text) == ([], shown), name
         elif name.endswith("atom"):
             [entry] = root.findall(f"{ATOM}entry")
             title = entry.find(f"{ATOM}title")
@@ -256,6 +259,49 @@ def test_search_reflects_the_query_as_inert_text(client, vector):
     audit = audit_html(response.content)
     assert audit.problems == []
     assert str(escape(vector.strip()[:200])) in response.content.decode()
+
+
+# --- Every syndication field, as a real feed reader reads it ----------------------------------
+
+HTML_TYPES = {"text/html", "application/xhtml+xml"}
+
+
+def reader_fields(parsed):
+    """(place, type, value) of every text field feedparser found, feed and entries alike."""
+    parts = [("feed", parsed.feed), *((f"entry {i}", e) for i, e in enumerate(parsed.entries))]
+    for where, part in parts:
+        for key, detail in part.items():
+            if key.endswith("_detail") and isinstance(detail, dict) and "value" in detail:
+                yield f"{where}.{key}", detail["type"], detail["value"]
+        for i, content in enumerate(part.get("content", [])):
+            yield f"{where}.content[{i}]", content["type"], content["value"]
+
+
+@pytest.mark.parametrize("vector", VECTOR_PARAMS)
+def test_every_syndication_field_reaches_a_feed_reader_as_inert_text(reader, vector):
+    """feedparser, its sanitizer off, says which fields a reader renders as HTML: those hold
+    no markup at all (the rest are text by type). Sitemaps and JSON-LD carry text too."""
+    story, topic = publish_everywhere(vector)
+    shown = XML_ILLEGAL.sub("", vector)
+    for name, url in xml_pages(topic).items():
+        response = reader.get(url)
+        assert response.status_code == 200, name
+        if "sitemap" in name:
+            for title in parse_xml(response, name).iter(f"{NEWS}title"):
+                assert title.text == shown and len(title) == 0, name
+            continue
+        parsed = feedparser.parse(response.content, sanitize_html=False)
+        assert not parsed.bozo, f"{name}: {parsed.get('bozo_exception')}"
+        fields = list(reader_fields(parsed))
+        assert {place for place, _, _ in fields} >= {"feed.title_detail", "feed.subtitle_detail"}
+        for place, kind, value in fields:
+            if kind in HTML_TYPES:
+                assert audit_html(value).problems == [], f"{name} {place}: {value!r}"
+                tags, _ = read_as_html(value)
+                assert tags == [], f"{name} {place}: {value!r}"
+    [json_ld] = audit_html(reader.get(story.get_absolute_url()).content).json_ld
+    assert json_ld["headline"] == vector
+    assert json_ld["citation"][0]["publisher"]["name"] == vector
 
 
 # --- URL fields ------------------------------------------------------------------------------
