@@ -82,6 +82,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "newsroom.views.locked_out"
 
+# Where a login lands when its ?next= is missing or points off the site.
+LOGIN_REDIRECT_URL = "admin:index"
+
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
 
@@ -156,6 +159,10 @@ if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
 # once; the timeout only bounds how stale "Updated 2 hours ago" may read.
 PAGE_CACHE_ALIAS = "default"
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
+# Public requests read the content state from the cache, not the database; it is written
+# there on every edit, and read again from the database once it is this old, which bounds
+# how long a failed cache write could hide an edit (stories.models.ContentVersion.shared).
+SHARED_STATE_SECONDS = env.int("SHARED_STATE_SECONDS", default=5)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

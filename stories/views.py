@@ -3,6 +3,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from .middleware import keyed_on_query
 from .models import ContentVersion, PreviousSlug, Story
 from .search import search_stories
 
@@ -26,6 +27,7 @@ def last_modified(response, when):
 
 
 @require_safe
+@keyed_on_query("before")
 def feed(request, slug=None):
     # The feeds are in the content state every request has read: no query to find one.
     state = content_state(request)
@@ -64,6 +66,7 @@ def story_detail(request, slug):
 
 
 @require_safe
+@keyed_on_query("q")
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
     results = search_stories(query) if query else []
