@@ -138,13 +138,28 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Fail fast when the server is away (a 503 page), never hang a worker.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Every call a request makes is bounded by the client's clock (newsroom.postgresql).
+        DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=2),
+            # A server that vanished from the network (not one that stopped answering):
+            # idle connections are probed, unacknowledged writes give up after 5 s.
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 5000,
+            # The server's own limit, for commands as much as requests.
+            "options": "-c statement_timeout="
+            f"{env.int('DATABASE_STATEMENT_TIMEOUT_MS', default=15000)}",
+        }
     )
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "options",
-        f"-c statement_timeout={env.int('DATABASE_STATEMENT_TIMEOUT_MS', default=15000)}",
-    )
+# The longest a request waits on one database call (connect, health check, query) before
+# it answers 503, and how long the process then stops trying (newsroom.postgresql).
+DATABASE_CLIENT_TIMEOUT = env.float("DATABASE_CLIENT_TIMEOUT", default=1.0)
+DATABASE_COOLOFF_SECONDS = env.float("DATABASE_COOLOFF_SECONDS", default=2.0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -301,6 +301,21 @@ def test_a_frozen_redis_costs_readers_no_more_than_a_miss(tmp_path, record_prope
     assert len([r for r in frozen if r.kind == "cached"]) > 10 * FREEZE_SECONDS, report.text()
 
 
+def test_a_frozen_database_serves_cached_pages_and_answers_503_at_once(tmp_path, record_property):
+    report = freeze_or_skip("postgres", tmp_path)
+    record_property("report", report.text())
+    print(report.text())
+
+    assert {r.status for r in report.records} <= {200, 302, 503}, report.text()
+    assert_no_worker_killed_and_no_save_lost(report)
+    frozen = report.phase("frozen")
+    cached = [r for r in frozen if r.kind == "cached"]
+    assert cached and {r.status for r in cached} == {200}, report.text()
+    refused = [r for r in report.records if r.status == 503]
+    assert refused, "the freeze was never observed"
+    assert all(r.retry_after for r in refused), "a 503 must say when to retry"
+
+
 def test_a_pickle_in_redis_is_never_run(tmp_path):
     """Anyone who can write to Redis must not be able to run code in the workers."""
     redis_server = start_or_skip(RedisServer)
