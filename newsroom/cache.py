@@ -31,8 +31,6 @@ class PlainSerializer(BaseSerializer):
     """Bytes in, the same bytes out: nothing read from Redis is ever unpickled."""
 
     def dumps(self, value):
-        if isinstance(value, str):
-            return value.encode()
         if not isinstance(value, bytes):
             raise TypeError(f"this cache stores bytes, not {type(value).__name__}")
         return value

@@ -178,7 +178,13 @@ class PublicPageCacheMiddleware:
                 return None
             if status not in STORED_STATUSES or type(headers) is not list:
                 return None
-            if not all(type(pair) is list and len(pair) == 2 for pair in headers):
+            # Only what freeze() writes: no cookie may reach readers through the cache.
+            if not all(
+                type(pair) is list
+                and len(pair) == 2
+                and str(pair[0]).lower() not in UNSTORED_HEADERS
+                for pair in headers
+            ):
                 return None
             # HttpResponse refuses what is not a header (newlines, non-ASCII names): a miss.
             return HttpResponse(body, status=status, headers=dict(headers))

@@ -46,6 +46,9 @@ GARBAGE = {
         stored, headers=[["Content-Type", "text/html\r\nSet-Cookie: a=b"]]
     ),
     "entry with headers of the wrong shape": lambda stored: entry_with(stored, headers={"a": 1}),
+    "entry that sets a cookie": lambda stored: entry_with(
+        stored, headers=[["Set-Cookie", "sessionid=fixed-by-an-attacker"]]
+    ),
     "not bytes at all": lambda stored: {"status": 200},
 }
 
@@ -63,6 +66,7 @@ def test_garbage_under_a_page_key_is_a_miss_and_is_overwritten(
 
     assert response.status_code == 200
     assert published_story.headline in response.text
+    assert "Set-Cookie" not in response.headers
     stored = page_cache.get(key)
     assert isinstance(stored, bytes)
     assert published_story.headline.encode() in stored
