@@ -7,9 +7,12 @@ import random
 import pytest
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
+from django.db import OperationalError, connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+
+from stories.models import ContentVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +219,38 @@ def test_a_content_state_missing_from_the_cache_is_read_again(client, page_cache
     page_cache.clear()
 
     assert published_story.headline in client.get(url).text
+
+
+def test_an_edit_whose_cache_write_failed_shows_once_the_shared_state_is_old(
+    client, settings, published_story
+):
+    """An edit the cache did not hear of (Redis away at that moment) is only as late as
+    SHARED_STATE_SECONDS: then the row is read again."""
+    url = published_story.get_absolute_url()
+    client.get(url)
+    ContentVersion.objects.update(version=F("version") + 1)  # as if the cache write failed
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    assert not queries, "within SHARED_STATE_SECONDS the shared state is trusted"
+
+    settings.SHARED_STATE_SECONDS = 0
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert len(queries) > 1, "the page was not rendered again at the new version"
+
+
+def test_cached_pages_are_served_while_the_database_is_unreachable(
+    client, settings, monkeypatch, published_story
+):
+    url = published_story.get_absolute_url()
+    cached = client.get(url)
+    settings.SHARED_STATE_SECONDS = 0  # the shared state is due to be read again
+
+    def unreachable():
+        raise OperationalError("the database did not answer within 1.0 s")
+
+    monkeypatch.setattr(ContentVersion, "current", unreachable)
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert response.content == cached.content
