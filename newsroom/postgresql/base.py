@@ -35,11 +35,15 @@ def _expire(signum, frame):
 
 
 def _request_started(**kwargs):
-    _state["in_request"] = True
+    # Only the main thread's requests: a server thread (tests' live server) must not
+    # bound the main thread's own work.
+    if threading.current_thread() is threading.main_thread():
+        _state["in_request"] = True
 
 
 def _request_finished(**kwargs):
-    _state["in_request"] = False
+    if threading.current_thread() is threading.main_thread():
+        _state["in_request"] = False
 
 
 request_started.connect(_request_started, dispatch_uid="newsroom.postgresql.started")
