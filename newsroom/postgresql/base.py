@@ -60,8 +60,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return super().get_new_connection(conn_params)
 
     def is_usable(self):
-        with self.bounded():
-            return super().is_usable()
+        # Django closes a connection that is not usable (at a request's start and end);
+        # one that did not answer in time is not.
+        try:
+            with self.bounded():
+                return super().is_usable()
+        except OperationalError:
+            return False
 
     def _bounded_execute(self, execute, sql, params, many, context):
         with self.bounded():
