@@ -156,9 +156,14 @@ else:
             f"{env.int('DATABASE_STATEMENT_TIMEOUT_MS', default=15000)}",
         }
     )
-# The longest a request waits on one database call (connect, health check, query) before
-# it answers 503, and how long the process then stops trying (newsroom.postgresql).
-DATABASE_CLIENT_TIMEOUT = env.float("DATABASE_CLIENT_TIMEOUT", default=1.0)
+# The longest a web worker (newsroom.wsgi) waits on one database call (connect, health
+# check, query) before it answers 503, and how long it then stops trying
+# (newsroom.postgresql). Commands and migrations are not bounded by it.
+DATABASE_CLIENT_TIMEOUT = (
+    env.float("DATABASE_CLIENT_TIMEOUT", default=1.0)
+    if env.bool("NEWSROOM_WEB_WORKER", default=False)
+    else 0
+)
 DATABASE_COOLOFF_SECONDS = env.float("DATABASE_COOLOFF_SECONDS", default=2.0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

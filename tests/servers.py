@@ -44,7 +44,13 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "127.0.0.1",
 }
 # Variables a subprocess must not inherit from the test run: each server test says its own.
-INHERITED_OUT = ("DATABASE_URL", "CACHE_URL", "DJANGO_SETTINGS_MODULE", "PYTEST_XDIST_WORKER")
+INHERITED_OUT = (
+    "DATABASE_URL",
+    "CACHE_URL",
+    "DJANGO_SETTINGS_MODULE",
+    "PYTEST_XDIST_WORKER",
+    "NEWSROOM_WEB_WORKER",  # set by newsroom.wsgi for gunicorn only
+)
 
 
 class ServerError(RuntimeError):

@@ -2,15 +2,17 @@
 
 A frozen server (paused VM, stopped process, full disk) still accepts TCP and acknowledges
 what it is sent, so neither TCP keepalives nor tcp_user_timeout notice it, and its own
-statement_timeout cannot fire. The only limit that holds is the client's own clock: while a
-request is open, every connect, health check and query gets DATABASE_CLIENT_TIMEOUT
-seconds. Past that the connection is dropped and the request fails with OperationalError
-(a 503 page, newsroom.views.server_error), and this process does not try the database again
-for DATABASE_COOLOFF_SECONDS: requests answer 503 at once instead of each waiting.
+statement_timeout cannot fire. The only limit that holds is the client's own clock: in a web
+worker (newsroom.wsgi sets NEWSROOM_WEB_WORKER), every connect, health check and query gets
+DATABASE_CLIENT_TIMEOUT seconds. Past that the connection is dropped and the request fails
+with OperationalError (a 503 page, newsroom.views.server_error), and this process does not
+try the database again for DATABASE_COOLOFF_SECONDS: requests answer 503 at once instead of
+each waiting.
 
 The clock is SIGALRM, so it runs only on the main thread of a process (gunicorn's sync
-workers); elsewhere, and outside requests (migrations, commands), calls are unbounded here
-and rely on statement_timeout and the connection options in settings.
+workers, whose main thread does nothing but requests); elsewhere, and in commands and
+migrations, calls are unbounded here and rely on statement_timeout and the connection
+options in settings.
 """
 
 import signal
@@ -19,11 +21,10 @@ import time
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.core.signals import request_finished, request_started
 from django.db import OperationalError
 from django.db.backends.postgresql import base
 
-_state = {"in_request": False, "down_until": 0.0}
+_state = {"down_until": 0.0}
 
 
 class _Expired(BaseException):
@@ -32,22 +33,6 @@ class _Expired(BaseException):
 
 def _expire(signum, frame):
     raise _Expired
-
-
-def _request_started(**kwargs):
-    # Only the main thread's requests: a server thread (tests' live server) must not
-    # bound the main thread's own work.
-    if threading.current_thread() is threading.main_thread():
-        _state["in_request"] = True
-
-
-def _request_finished(**kwargs):
-    if threading.current_thread() is threading.main_thread():
-        _state["in_request"] = False
-
-
-request_started.connect(_request_started, dispatch_uid="newsroom.postgresql.started")
-request_finished.connect(_request_finished, dispatch_uid="newsroom.postgresql.finished")
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -77,7 +62,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
         seconds = settings.DATABASE_CLIENT_TIMEOUT
         if (
             not seconds
-            or not _state["in_request"]
             or threading.current_thread() is not threading.main_thread()
             or signal.getitimer(signal.ITIMER_REAL)[0]  # already inside a bounded call
         ):
