@@ -141,6 +141,9 @@ AXES_LOCKOUT_CALLABLE = "newsroom.views.locked_out"
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 AXES_CLIENT_IP_CALLABLE = "newsroom.logins.client_ip"
 
+# Where a login lands when its ?next= is missing or points off the site.
+LOGIN_REDIRECT_URL = "admin:index"
+
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
 
@@ -194,27 +197,65 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Fail fast when the server is away (a 503 page), never hang a worker.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Every call a request makes is bounded by the client's clock (newsroom.postgresql).
+        DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=2),
+            # A server that vanished from the network (not one that stopped answering):
+            # idle connections are probed, unacknowledged writes give up after 5 s.
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 5000,
+            # The server's own limit, for commands as much as requests.
+            "options": "-c statement_timeout="
+            f"{env.int('DATABASE_STATEMENT_TIMEOUT_MS', default=15000)}",
+        }
     )
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "options",
-        f"-c statement_timeout={env.int('DATABASE_STATEMENT_TIMEOUT_MS', default=15000)}",
-    )
+# The longest a web worker (newsroom.wsgi) waits on one database call (connect, health
+# check, query) before it answers 503, and how long it then stops trying
+# (newsroom.postgresql). Commands and migrations are not bounded by it.
+DATABASE_CLIENT_TIMEOUT = (
+    env.float("DATABASE_CLIENT_TIMEOUT", default=1.0)
+    if env.bool("NEWSROOM_WEB_WORKER", default=False)
+    else 0
+)
+DATABASE_COOLOFF_SECONDS = env.float("DATABASE_COOLOFF_SECONDS", default=2.0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://newsroom")}
+# A cache must never cost more than a miss: each Redis call waits at most this long, and
+# after a failure this process skips Redis for the cool-off (newsroom.cache).
+CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=0.25)
+CACHE_COOLOFF_SECONDS = env.float("CACHE_COOLOFF_SECONDS", default=5)
 if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
-    # A cache outage must slow pages down, not take them down: misses instead of errors.
-    CACHES["default"].setdefault("OPTIONS", {}).update(
-        {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
+    options = CACHES["default"].setdefault("OPTIONS", {})
+    # rediss://...?ssl_ca_certs=/path/ca.pem: TLS settings are the connection's.
+    tls = {name.lower(): options.pop(name) for name in list(options) if name.startswith("SSL_")}
+    CACHES["default"]["BACKEND"] = "newsroom.cache.ResilientRedisCache"
+    options.update(
+        {
+            # Plain bytes, never pickles: Redis is not trusted to hand back code.
+            "SERIALIZER": "newsroom.cache.PlainSerializer",
+            # The breaker handles failures: it has to see them.
+            "IGNORE_EXCEPTIONS": False,
+            "SOCKET_CONNECT_TIMEOUT": CACHE_TIMEOUT_SECONDS,
+            "SOCKET_TIMEOUT": CACHE_TIMEOUT_SECONDS,
+            "CONNECTION_POOL_KWARGS": tls,
+        }
     )
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # Whole public pages for anonymous readers (stories.middleware). Edits invalidate them at
 # once; the timeout only bounds how stale "Updated 2 hours ago" may read.
 PAGE_CACHE_ALIAS = "default"
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
+# Public requests read the content state from the cache, not the database; it is written
+# there on every edit, and read again from the database once it is this old, which bounds
+# how long a failed cache write could hide an edit (stories.models.ContentVersion.shared).
+SHARED_STATE_SECONDS = env.int("SHARED_STATE_SECONDS", default=5)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

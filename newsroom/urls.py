@@ -4,18 +4,22 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from stories.middleware import keyed_on_query
 from stories.sitemaps import SITEMAPS, NewsSitemap
 from stories.views import robots_txt
 
 handler500 = "newsroom.views.server_error"
 
+# A sitemap's pages are numbered by ?p= (the page cache keys on it alone).
+sitemap = keyed_on_query("p")(sitemap_views.sitemap)
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("robots.txt", robots_txt, name="robots_txt"),
-    path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path(
         "news-sitemap.xml",
-        sitemap_views.sitemap,
+        sitemap,
         {"sitemaps": {"news": NewsSitemap}, "template_name": "news_sitemap.xml"},
         name="news_sitemap",
     ),

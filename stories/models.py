@@ -1,9 +1,14 @@
 import datetime as dt
+import json
+import time
 from typing import NamedTuple
 from urllib.parse import parse_qs, quote, urlparse
 
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models.functions import Lower, Trim
 from django.urls import reverse
 from django.utils import timezone
@@ -49,11 +54,86 @@ class ContentVersion(models.Model):
 
     @classmethod
     def current(cls):
-        """The state every public request reads first: a single-row primary-key lookup."""
+        """The state as the database holds it: a single-row primary-key lookup."""
         state = cls._read()
-        if state is None or (state.next_publish_at and state.next_publish_at <= timezone.now()):
+        if state is None or state.is_due():
             cls.bump()
             state = cls._read()
+        return state
+
+    def is_due(self):
+        """A scheduled story has gone live since this state was written: bump it."""
+        return self.next_publish_at is not None and self.next_publish_at <= timezone.now()
+
+    @property
+    def stamp(self):
+        # changed_at too: a version number alone could repeat if the row were ever recreated.
+        return f"{self.version}.{self.changed_at.timestamp()}"
+
+    # --- The state shared through the page cache --------------------------------------------
+    #
+    # A cached page must not wait on the database, so public requests read the state from the
+    # cache, in the same round trip as the page itself (stories.middleware). It stays exact:
+    # every bump writes the new state to the cache once its transaction commits, before any
+    # reader can be told of the edit (and removes the old one at once, so that readers in the
+    # meantime read the row). Two things could leave an older state there: the cache failing
+    # at that moment, or writes crossing. Readers bound both by reading the row again once the
+    # shared copy is SHARED_STATE_SECONDS old, so a page can lag an edit by at most that long,
+    # and only when the cache itself failed or two edits raced.
+
+    @classmethod
+    def shared(cls, cache, entry):
+        """The state for a public request, given what `cache` held under STATE_KEY.
+
+        The shared copy while it is fresh; else the row, shared again. While the database is
+        unreachable the last shared copy is still the truth (nothing can be edited), so
+        cached pages keep being served."""
+        state = cls.decode(entry)
+        fresh_since = time.time() - settings.SHARED_STATE_SECONDS
+        if state is not None and state.shared_at > fresh_since and not state.is_due():
+            return state
+        try:
+            fresh = cls.current()
+        except DatabaseError:
+            if state is None:
+                raise
+            return state
+        if state is None:
+            # add, not set: a bump that committed since our read has written a newer state.
+            cache.add(STATE_KEY, fresh.encode(), None)
+        else:
+            cache.set(STATE_KEY, fresh.encode(), None)
+        return fresh
+
+    def encode(self):
+        return json.dumps(
+            {
+                "version": self.version,
+                "changed_at": self.changed_at.isoformat(),
+                "next_publish_at": self.next_publish_at and self.next_publish_at.isoformat(),
+                "navigation": self.navigation,
+                "navigation_changed_at": self.navigation_changed_at.isoformat(),
+                "shared_at": time.time(),
+            }
+        ).encode()
+
+    @classmethod
+    def decode(cls, entry):
+        """The state a cache entry holds, or None for anything else (a cache is untrusted)."""
+        try:
+            fields = json.loads(entry)
+            when = dt.datetime.fromisoformat
+            state = cls(
+                id=1,
+                version=int(fields["version"]),
+                changed_at=when(fields["changed_at"]),
+                next_publish_at=fields["next_publish_at"] and when(fields["next_publish_at"]),
+                navigation=list(fields["navigation"]),
+                navigation_changed_at=when(fields["navigation_changed_at"]),
+            )
+            state.shared_at = float(fields["shared_at"])
+        except (TypeError, ValueError, KeyError):  # json.JSONDecodeError is a ValueError
+            return None
         return state
 
     @classmethod
@@ -78,6 +158,11 @@ class ContentVersion(models.Model):
             values["navigation_changed_at"] = now
         if not cls.objects.filter(pk=1).update(version=models.F("version") + 1, **values):
             cls.objects.get_or_create(pk=1, defaults={"version": 1, **values})
+        cache = caches[settings.PAGE_CACHE_ALIAS]
+        if not isinstance(cache, DummyCache):
+            # Readers fall back to the row until the new state is shared once committed.
+            cache.delete(STATE_KEY)
+            transaction.on_commit(lambda: cache.set(STATE_KEY, cls._read().encode(), None))
 
     def page_changed_at(self, *times):
         """A page's Last-Modified: its own latest change, or the navigation's if later."""
@@ -92,6 +177,8 @@ class ContentVersion(models.Model):
         return None
 
 
+# Where the page cache keeps the content state (ContentVersion.shared).
+STATE_KEY = "content-state"
 CONTENT_STATE = PreparedQuery(
     lambda: ContentVersion.objects.filter(pk=1).values_list(*ContentVersion.READ_FIELDS)
 )

@@ -5,6 +5,7 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from .forms import SearchForm
+from .middleware import keyed_on_query
 from .models import ContentVersion, PreviousSlug, Story
 from .search import search_stories
 
@@ -28,6 +29,7 @@ def last_modified(response, when):
 
 
 @require_safe
+@keyed_on_query("before")
 def feed(request, slug=None):
     # The feeds are in the content state every request has read: no query to find one.
     state = content_state(request)
@@ -66,6 +68,7 @@ def story_detail(request, slug):
 
 
 @require_safe
+@keyed_on_query("q")
 def search(request):
     form = SearchForm(request.GET)
     if not form.is_valid():

@@ -44,7 +44,13 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "127.0.0.1",
 }
 # Variables a subprocess must not inherit from the test run: each server test says its own.
-INHERITED_OUT = ("DATABASE_URL", "CACHE_URL", "DJANGO_SETTINGS_MODULE", "PYTEST_XDIST_WORKER")
+INHERITED_OUT = (
+    "DATABASE_URL",
+    "CACHE_URL",
+    "DJANGO_SETTINGS_MODULE",
+    "PYTEST_XDIST_WORKER",
+    "NEWSROOM_WEB_WORKER",  # set by newsroom.wsgi for gunicorn only
+)
 
 
 class ServerError(RuntimeError):
@@ -263,6 +269,23 @@ class PostgresServer(_Server):
         sig = {"smart": signal.SIGTERM, "fast": signal.SIGINT, "immediate": signal.SIGQUIT}[mode]
         _stop_process(self.process, sig, timeout=15)
 
+    def freeze(self):
+        """Stop answering without going away (a paused VM, a stopped process): the server
+        and every backend get SIGSTOP; TCP still connects and is acknowledged."""
+        # Each backend is its own process group (PostgreSQL calls setsid): signal each one.
+        os.kill(self.process.pid, signal.SIGSTOP)  # first: no new backend is forked now
+        self.frozen = child_pids(self.process.pid)
+        for pid in self.frozen:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self):
+        for pid in getattr(self, "frozen", []):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        os.kill(self.process.pid, signal.SIGCONT)
+        self.frozen = []
+
     def create_database(self, name):
         import psycopg
         from psycopg import sql
@@ -271,6 +294,8 @@ class PostgresServer(_Server):
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
     def close(self):
+        if getattr(self, "frozen", None):
+            self.thaw()  # stopped processes cannot shut down
         self.stop()
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
@@ -345,7 +370,16 @@ class RedisServer(_Server):
         """Vanish without a goodbye, as a crashed or partitioned cache does."""
         _stop_process(self.process, signal.SIGKILL, timeout=10)
 
+    def freeze(self):
+        """Hang: connections are accepted and nothing is ever answered."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self):
+        os.kill(self.process.pid, signal.SIGCONT)
+
     def close(self):
+        if self.process is not None and self.process.poll() is None:
+            self.thaw()  # a stopped process cannot act on SIGKILL's cleanup otherwise
         self.kill()
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -409,20 +443,27 @@ class Gunicorn(_Server):
         if self.process.poll() is not None:
             raise ServerError(f"gunicorn exited at start; see {self.log}")
 
-    def get(self, path, timeout=10):
+    def get(self, path, timeout=10, headers=None):
         """GET path over a new connection; returns a Response with its wall time."""
+        return self.request("GET", path, timeout=timeout, headers=headers)
+
+    def request(self, method, path, body=None, *, headers=None, timeout=10):
         started = time.monotonic()
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            connection.request("GET", path, headers={"Host": "127.0.0.1"})
+            connection.request(
+                method, path, body, headers={"Host": "127.0.0.1", **(headers or {})}
+            )
             response = connection.getresponse()
-            body = response.read()
-            return Response(
+            content = response.read()
+            result = Response(
                 response.status,
                 {k.lower(): v for k, v in response.getheaders()},
-                body,
+                content,
                 time.monotonic() - started,
             )
+            result.set_cookies = response.msg.get_all("Set-Cookie") or []
+            return result
         finally:
             connection.close()
 
@@ -447,6 +488,47 @@ class Gunicorn(_Server):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(5)
+
+
+class AdminSession:
+    """A logged-in admin user over plain HTTP: keeps the session and CSRF cookies."""
+
+    def __init__(self, site):
+        self.site = site
+        self.cookies = {}
+
+    def _headers(self, extra=None):
+        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        return {"Cookie": cookie, **(extra or {})} if cookie else dict(extra or {})
+
+    def _keep(self, response):
+        for header in response.set_cookies:
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0]
+            if value in ("", '""'):
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return response
+
+    def get(self, path, timeout=10):
+        return self._keep(self.site.get(path, timeout=timeout, headers=self._headers()))
+
+    def post(self, path, data, timeout=10):
+        from urllib.parse import urlencode
+
+        body = urlencode({"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), **data})
+        headers = self._headers({"Content-Type": "application/x-www-form-urlencoded"})
+        return self._keep(self.site.request("POST", path, body, headers=headers, timeout=timeout))
+
+    def login(self, username, password):
+        self.get("/admin/login/")
+        response = self.post(
+            "/admin/login/?next=/admin/", {"username": username, "password": password}
+        )
+        if response.status != 302:
+            raise ServerError(f"admin login failed: {response.status}")
+        return response
 
 
 def child_pids(pid):

@@ -35,6 +35,8 @@ RECOVERY_BUDGET_SECONDS = 10
 SLOWEST_OUTAGE_RESPONSE_SECONDS = 5
 # Without its cache the site only loses speed: each page must still come within this.
 SLOWEST_UNCACHED_RESPONSE_SECONDS = 2
+# newsroom.settings' default: how long a process skips a cache that failed.
+CACHE_COOLOFF_SECONDS = 5
 
 
 def public_urls():
@@ -247,6 +249,8 @@ def test_pages_keep_working_without_the_cache_and_caching_resumes(tmp_path, reco
             redis_server.start()
             cache = redis_server.client()
             assert cache.dbsize() == 0  # no persistence: it comes back empty
+            # Each worker skips the cache for its cool-off after a failure, then tries again.
+            time.sleep(CACHE_COOLOFF_SECONDS)
             all_pages()
             assert cache.keys("*page:*"), "caching did not resume after Redis came back"
             hits_before = cache.info("stats")["keyspace_hits"]
@@ -255,3 +259,91 @@ def test_pages_keep_working_without_the_cache_and_caching_resumes(tmp_path, reco
 
     record_property("slowest_response_without_cache", round(slowest, 3))
     print(f"cache outage: slowest page without Redis {slowest:.3f} s")
+
+
+# --- Frozen, not gone: SIGSTOP under load ----------------------------------------------------
+#
+# A stopped server still accepts connections and acknowledges what it is sent: nothing times
+# out by itself. bench/freeze.py runs the scenario (readers on cached pages and an uncached
+# search, an editor saving through the admin); run it by hand for longer freezes.
+
+FREEZE_SECONDS = 5
+# A reader is answered within this long whatever is frozen (a 503 counts as an answer).
+SLOWEST_FROZEN_RESPONSE_SECONDS = 2
+
+
+def freeze_or_skip(frozen, tmp_path):
+    from bench.freeze import freeze_under_load
+
+    try:
+        return freeze_under_load(frozen, FREEZE_SECONDS, log_dir=tmp_path)
+    except ServerError as exc:
+        pytest.skip(f"cannot start a throwaway server here: {exc}")
+
+
+def assert_no_worker_killed_and_no_save_lost(report):
+    assert report.workers_replaced == 0, f"workers were killed:\n{report.text()}"
+    assert report.saves_acknowledged > 0, f"no save went through:\n{report.text()}"
+    assert report.saves_lost == [], f"saves answered as saved were lost:\n{report.text()}"
+    slowest = max(record.seconds for record in report.records)
+    assert slowest < SLOWEST_FROZEN_RESPONSE_SECONDS, f"{slowest:.2f} s:\n{report.text()}"
+
+
+def test_a_frozen_redis_costs_readers_no_more_than_a_miss(tmp_path, record_property):
+    report = freeze_or_skip("redis", tmp_path)
+    record_property("report", report.text())
+    print(report.text())
+
+    assert {r.status for r in report.records} <= {200, 302}, report.text()
+    assert_no_worker_killed_and_no_save_lost(report)
+    frozen = report.phase("frozen")
+    # Pages kept coming all through the freeze, not only before and after it.
+    assert len([r for r in frozen if r.kind == "cached"]) > 10 * FREEZE_SECONDS, report.text()
+
+
+def test_a_frozen_database_serves_cached_pages_and_answers_503_at_once(tmp_path, record_property):
+    report = freeze_or_skip("postgres", tmp_path)
+    record_property("report", report.text())
+    print(report.text())
+
+    assert {r.status for r in report.records} <= {200, 302, 503}, report.text()
+    assert_no_worker_killed_and_no_save_lost(report)
+    frozen = report.phase("frozen")
+    cached = [r for r in frozen if r.kind == "cached"]
+    assert cached and {r.status for r in cached} == {200}, report.text()
+    refused = [r for r in report.records if r.status == 503]
+    assert refused, "the freeze was never observed"
+    assert all(r.retry_after for r in refused), "a 503 must say when to retry"
+
+
+def test_a_pickle_in_redis_is_never_run(tmp_path):
+    """Anyone who can write to Redis must not be able to run code in the workers."""
+    redis_server = start_or_skip(RedisServer)
+    marker = tmp_path / "pickle-ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    import pickle
+
+    story_url = public_urls()[1]
+    with redis_server:
+        env = production_env(
+            DATABASE_URL=f"sqlite:///{tmp_path / 'newsroom.sqlite3'}",
+            CACHE_URL=redis_server.url,
+        )
+        prepare_site(env)
+        with Gunicorn(env, log_dir=tmp_path) as site:
+            assert site.get(story_url).status == 200
+            cache = redis_server.client()
+            keys = cache.keys("*")
+            assert keys
+            for key in keys:  # pages and the content state alike
+                cache.set(key, pickle.dumps(Payload()))
+
+            response = site.get(story_url)
+
+    assert not marker.exists(), "a pickle read from Redis was run"
+    assert response.status == 200
+    assert HEADLINE in response.text

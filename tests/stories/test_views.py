@@ -15,7 +15,14 @@ from django.utils import timezone
 from django.utils.http import http_date
 from pytest_django.asserts import assertRedirects
 
-from stories.models import Article, ContentVersion, KeyPointCitation, Source, Story
+from stories.models import (
+    STATE_KEY,
+    Article,
+    ContentVersion,
+    KeyPointCitation,
+    Source,
+    Story,
+)
 from tests.factories import (
     EntryCitationFactory,
     FeedFactory,
@@ -1089,6 +1096,8 @@ def go_live(story):
     due = timezone.now() - datetime.timedelta(seconds=1)
     Story.objects.filter(pk=story.pk).update(published_at=due)
     ContentVersion.objects.filter(pk=1).update(next_publish_at=due)
+    # The copy of the state readers share through the cache noted the same moment.
+    caches[settings.PAGE_CACHE_ALIAS].delete(STATE_KEY)
 
 
 @pytest.fixture
