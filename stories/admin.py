@@ -433,6 +433,7 @@ def add_to_feed(feed):
 @admin.register(Feed)
 class FeedAdmin(EditorialAdmin):
     list_display = ["name", "slug", "nav_position", "is_homepage", "story_count"]
+    ordering = ["nav_position", "name"]  # the count's GROUP BY leaves out Meta.ordering
     list_editable = ["nav_position"]
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ["name"]
@@ -448,6 +449,7 @@ class FeedAdmin(EditorialAdmin):
 @admin.register(Outlet)
 class OutletAdmin(EditorialAdmin):
     list_display = ["name", "website", "article_count"]
+    ordering = ["name"]  # the count's GROUP BY leaves out Meta.ordering
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ["name"]
 
