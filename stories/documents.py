@@ -663,22 +663,41 @@ def record_revisions(written, batch_size=200):
     answer to "who changed this and when"."""
     for start in range(0, len(written), batch_size):
         batch = written[start : start + batch_size]
-        # Everything a revision holds and names (each row's __str__), a query a relation.
+        # Everything a revision holds, a query a relation; what citations name (their
+        # source's or article's outlet and title) is joined from what is read already.
         stories = (
             Story.objects.select_related("hero_image")
             .prefetch_related(
                 "feeds",
                 "sources__article__outlet",
-                "key_points__citation_links__source__article__outlet",
+                "key_points__citation_links",
                 "videos",
                 "resources",
                 "notes",
             )
             .in_bulk([story_id for story_id, _, _ in batch])
         )
-        timelines = Timeline.objects.prefetch_related(
-            "entries__citation_links__article__outlet"
-        ).in_bulk({story.timeline_id for story in stories.values()} - {None})
+        timelines = Timeline.objects.prefetch_related("entries__citation_links").in_bulk(
+            {story.timeline_id for story in stories.values()} - {None}
+        )
+        sources = {
+            source.pk: source for story in stories.values() for source in story.sources.all()
+        }
+        articles = {source.article_id: source.article for source in sources.values()}
+        entry_links = [
+            link
+            for timeline in timelines.values()
+            for entry in timeline.entries.all()
+            for link in entry.citation_links.all()
+        ]
+        missing = {link.article_id for link in entry_links} - set(articles)
+        articles |= Article.objects.select_related("outlet").in_bulk(missing)
+        for story in stories.values():
+            for point in story.key_points.all():
+                for link in point.citation_links.all():
+                    link.source = sources[link.source_id]
+        for link in entry_links:
+            link.article = articles[link.article_id]
         history.record(
             [
                 (

@@ -13,7 +13,7 @@ import reversion
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import router
+from django.db import connections, router
 from django.utils import timezone
 from reversion.models import Revision, Version
 
@@ -52,21 +52,26 @@ def record(revisions, user=None):
     rows_out = []
     for model, pairs in by_model.items():
         content_type = ContentType.objects.get_for_model(model)
+        db = router.db_for_write(model)
         _, fields = DECLARED[model]
         dumped = serializers.serialize("python", [row for _, row in pairs], fields=fields)
         for (revision, row), data in zip(pairs, dumped, strict=True):
+            serialized = json.dumps([data], cls=DjangoJSONEncoder)
             rows_out.append(
-                Version(
-                    revision=revision,
-                    object_id=str(row.pk),
-                    content_type=content_type,
-                    db=router.db_for_write(model, instance=row),
-                    format="json",
-                    serialized_data=json.dumps([data], cls=DjangoJSONEncoder),
-                    object_repr=str(row),
-                )
+                (revision.pk, str(row.pk), content_type.pk, db, "json", serialized, str(row))
             )
-    Version.objects.bulk_create(rows_out, batch_size=500)
+    # A plain multi-row insert: bulk_create would build and compile a Version instance for
+    # each of the tens of thousands of rows a large load keeps, most of the load's cost.
+    fields = ["revision", "object_id", "content_type", "db", "format", "serialized_data"]
+    columns = [Version._meta.get_field(name).column for name in [*fields, "object_repr"]]
+    connection = connections[router.db_for_write(Version)]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(Version._meta.db_table)} ({', '.join(map(quote, columns))}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows_out)
 
 
 def _with_followed(rows):

@@ -41,10 +41,13 @@ def too_deep():
 
 def check_document(data):
     """Refuse the first list, text or nesting in `data` that is over its limit."""
-    stack = [("", data, 1)]
+    # Each entry: (value, depth, parent entry, key). A place is spelled out only for the
+    # error: formatting one for every value cost a load more than the walk itself.
+    stack = [(data, 1, None, None)]
     count = 0
     while stack:
-        where, value, depth = stack.pop()
+        entry = stack.pop()
+        value, depth = entry[0], entry[1]
         count += 1
         if count > MAX_VALUES:
             raise LimitExceeded(
@@ -55,7 +58,7 @@ def check_document(data):
         if isinstance(value, str):
             if len(value) > MAX_TEXT_CHARACTERS:
                 raise LimitExceeded(
-                    where,
+                    place(entry),
                     f"{len(value):,} characters, over the limit of {MAX_TEXT_CHARACTERS:,} "
                     "for one text (stories.limits.MAX_TEXT_CHARACTERS)",
                 )
@@ -63,15 +66,22 @@ def check_document(data):
         if not isinstance(value, dict | list):
             continue
         if depth > MAX_DEPTH:
-            raise LimitExceeded(where, too_deep().message)
+            raise LimitExceeded(place(entry), too_deep().message)
         if len(value) > MAX_ITEMS:
             raise LimitExceeded(
-                where,
+                place(entry),
                 f"{len(value):,} items, over the limit of {MAX_ITEMS:,} in one list or "
                 "mapping (stories.limits.MAX_ITEMS)",
             )
-        if isinstance(value, list):
-            children = ((f"{where}[{i}]", item) for i, item in enumerate(value))
-        else:
-            children = ((f"{where}.{key}" if where else str(key), v) for key, v in value.items())
-        stack.extend((place, child, depth + 1) for place, child in children)
+        items = enumerate(value) if isinstance(value, list) else value.items()
+        stack.extend((child, depth + 1, entry, key) for key, child in items)
+
+
+def place(entry):
+    """Where an entry of check_document() stands: key_points[0].body."""
+    parts = []
+    while entry[2] is not None:
+        key = entry[3]
+        parts.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+        entry = entry[2]
+    return "".join(reversed(parts)).removeprefix(".")
