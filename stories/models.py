@@ -189,7 +189,7 @@ class Versioned(models.Model):
 
     A form carries the version it was opened at; a save from an older one is refused
     (newsroom.editing.StaleFormCheck), so no one silently overwrites someone else's edit.
-    Revisions leave it out (reversion.register(..., exclude=["version"])): a revert moves it
+    Revisions leave it out (stories.history.register(..., exclude=["version"])): a revert moves it
     on, never back.
     """
 
@@ -211,7 +211,7 @@ class Versioned(models.Model):
 class ShownOnStories:
     """A row that story pages show. Each model says which stories show it (shown_by()),
     next to its fields; the newsroom's rule reads that: once a published or archived story
-    shows a row, only an editor may change it (stories.permissions)."""
+    shows a row, only an editor may change it (newsroom.editing)."""
 
     def shown_by(self):
         raise NotImplementedError  # each model declares its own
