@@ -97,11 +97,15 @@ INSTALLED_APPS = [
     "axes",
     "stories",
     "timelines",
+    # After the apps it follows: the derived-data seam and the project's commands.
+    "newsroom",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages an edit makes stale are rebuilt once, when the request is done (newsroom.derived).
+    "newsroom.derived.BatchMiddleware",
     # Security headers are added on the way out, to cached pages too.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

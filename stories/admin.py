@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from newsroom import derived
 from newsroom.editing import (
     EditorialAdmin,
     OrderedItemForm,
@@ -40,7 +41,6 @@ from .models import (
     StoryNote,
     Video,
 )
-from .signals import deferred_refresh, flush
 
 register_stories()  # before the admins below, which would register them their own way
 
@@ -357,11 +357,6 @@ class StoryAdmin(SortableAdminBase, EditorialAdmin):
             self, request, {**context, **(extra_context or {})}
         )
 
-    def _changeform_view(self, *args, **kwargs):
-        # Inside the admin's transaction: the story page is rebuilt once, after all inlines.
-        with deferred_refresh():
-            return super()._changeform_view(*args, **kwargs)
-
     def response_add(self, request, obj, post_url_continue=None):
         self.raise_for_preview(request, obj)
         return super().response_add(request, obj, post_url_continue)
@@ -374,7 +369,7 @@ class StoryAdmin(SortableAdminBase, EditorialAdmin):
         """Render the page from the saved form, then let the transaction roll everything back."""
         if "_preview" not in request.POST:
             return
-        flush()  # rebuild the page from what the form just wrote
+        derived.flush()  # rebuild the page from what the form just wrote
         story = Story.objects.for_page().get(pk=obj.pk)
         response = render(
             request, "stories/story_detail.html", {"story": story, "unsaved_preview": True}

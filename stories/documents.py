@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
 from django.utils.dateparse import parse_datetime, parse_duration
 
+from newsroom import derived
 from timelines.models import EntryCitation, Timeline, TimelineEntry
 
 from . import history, limits
@@ -34,7 +35,6 @@ from .models import (
     StoryNote,
     Video,
 )
-from .signals import deferred_refresh, schedule
 
 SUFFIXES = {".yaml", ".yml", ".json"}
 # libyaml's parser when PyYAML was built with it: about ten times faster on large loads.
@@ -298,7 +298,7 @@ class Loader:
         rewrite = transaction.atomic() if before is not None else nullcontext()
         self.shared_written = []
         try:
-            with rewrite, deferred_refresh():
+            with rewrite, derived.batch():
                 story = self._write(doc, story, slug)
                 if before is not None and dump_story(story) == before:
                     raise Unchanged  # roll back the rewrite: nothing is touched or bumped
@@ -352,13 +352,8 @@ class Loader:
         self._simple_items(video_items, story, Video, self._video)
         self._simple_items(resource_items, story, ExternalResource, self._resource)
         self._notes(note_items, story)
-        timeline = (
+        if timeline_doc:
             self._timeline(timeline_doc, (story.timeline, sources, outlets))
-            if timeline_doc
-            else None
-        )
-        # Items were written in bulk, without signals: rebuild the pages they show on.
-        schedule(stories=[story.pk], timelines=[timeline.pk] if timeline else [])
         return story
 
     def _outlets(self, doc):
@@ -716,7 +711,7 @@ def load_documents(documents):
     """
     loader, results = Loader(), {}
     # Pages are rebuilt once, at the end: a timeline or feed shared by many stories once.
-    with transaction.atomic(), deferred_refresh():
+    with transaction.atomic(), derived.batch():
         for origin, data in documents:
             try:
                 results[origin] = loader.load(data, origin)

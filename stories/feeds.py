@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
+from newsroom import derived
+
 from .models import Feed, Story
 
 ITEMS = 30
@@ -56,7 +58,7 @@ class StoriesRSS(SyndicationFeed):
         stories = Story.objects.published().for_syndication()
         if feed is not None:
             stories = stories.filter(feeds=feed)
-        return stories.order_by("-updated_at", "-pk")[:ITEMS]
+        return derived.fresh_all(lambda: list(stories.order_by("-updated_at", "-pk")[:ITEMS]))
 
     def item_title(self, story):
         return self.text(story.headline)

@@ -15,7 +15,7 @@ from newsroom.editing import (
     may_change,
 )
 
-from .models import Article, KeyPoint, KeyPointCitation, Outlet, Source, Story, StoryNote
+from .models import Article, KeyPoint, Outlet, Source, Story, StoryNote
 
 
 class SearchForm(forms.Form):
@@ -275,16 +275,3 @@ class KeyPointInlineForm(OrderedItemForm):
             self.initial["citations"] = list(
                 self.instance.citation_links.values_list("source_id", flat=True)
             )
-
-    def save_citations(self):
-        """Called after the key point is saved (ModelForm.save calls _save_m2m)."""
-        chosen = set(self.cleaned_data.get("citations") or [])
-        existing = {link.source: link for link in self.instance.citation_links.all()}
-        for source, link in existing.items():
-            if source not in chosen:
-                link.delete()
-        for source in chosen - set(existing):
-            KeyPointCitation.objects.create(key_point=self.instance, source=source)
-
-    def _save_m2m(self):
-        self.save_citations()

@@ -29,6 +29,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.crypto import constant_time_compare
 from django.utils.http import parse_http_date_safe
 
+from newsroom import derived
+
 from .models import STATE_KEY, ContentVersion
 
 SKIPPED_PREFIXES = ("/admin/", "/static/", "/media/")
@@ -67,6 +69,12 @@ def page_key(request):
     return f"page:{request.scheme}:{request.get_host()}:{request.path}?{query}"
 
 
+def page_stamp(state):
+    """What a stored page must have been rendered at to be served: this content version, by
+    this rendering code (a deploy that changes a template serves no page of the old one)."""
+    return f"{state.stamp}/{derived.fingerprint()}"
+
+
 def session_digest(session_key):
     return hashlib.sha256(session_key.encode()).hexdigest()[:32]
 
@@ -90,12 +98,12 @@ class PublicPageCacheMiddleware:
         request.content_state = state = ContentVersion.shared(self.cache, found.get(STATE_KEY))
         entry = found.get(key)
         if entry is not None:
-            cached = self.thaw(entry, state.stamp)
+            cached = self.thaw(entry, page_stamp(state))
             if cached is not None:
                 return self.conditional(request, cached)
         response = self.mark_editor(request, self.get_response(request))
         if self.is_storable(response):
-            self.cache.set(key, self.freeze(response, state.stamp), self.timeout)
+            self.cache.set(key, self.freeze(response, page_stamp(state)), self.timeout)
         elif entry is not None:
             self.cache.delete(key)  # garbage, or a page of an older version
         return response

@@ -13,6 +13,8 @@ from django.db.models.functions import Lower, Trim
 from django.urls import reverse
 from django.utils import timezone
 
+from newsroom.shows import ShownOn, ShownQuerySet
+
 from .constraints import http_url, not_blank, one_position
 from .fields import HttpURLField
 from .markdown import render_markdown
@@ -208,13 +210,25 @@ class Versioned(models.Model):
             self.refresh_from_db(fields=["version"])
 
 
-class ShownOnStories:
-    """A row that story pages show. Each model says which stories show it (shown_by()),
-    next to its fields; the newsroom's rule reads that: once a published or archived story
-    shows a row, only an editor may change it (newsroom.editing)."""
+# A story's fields that its listings copy.
+LISTED_FIELDS = frozenset({"status", "published_at", "updated_at"})
+
+
+class ShownOnStories(models.Model):
+    """A row that pages show. Each model declares which pages (`shown_on`, a
+    newsroom.shows.ShownOn) next to its fields; the derived-data seam rebuilds them when the
+    row changes, and the newsroom's rule reads it: once a published or archived story shows
+    a row, only an editor may change it (newsroom.editing)."""
+
+    objects = ShownQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
 
     def shown_by(self):
-        raise NotImplementedError  # each model declares its own
+        """The stories whose pages show this row, directly or through their timeline."""
+        stories, timelines = self.shown_on.pages_of(self)
+        return Story.objects.filter(models.Q(pk__in=stories) | models.Q(timeline__in=timelines))
 
     def is_editor_only(self):
         if self.pk is None:
@@ -261,6 +275,10 @@ class Feed(ShownOnStories, Versioned):
             return reverse("stories:home")
         return reverse("stories:feed", kwargs={"slug": self.slug})
 
+    # No stored page shows a feed: its page and the navigation are read live, and any change
+    # moves the content version on. Its stories "show" it for the editing rule.
+    shown_on = ShownOn()
+
     def shown_by(self):
         return self.stories.all()
 
@@ -276,7 +294,19 @@ class Feed(ShownOnStories, Versioned):
         }
 
 
-class StoryQuerySet(models.QuerySet):
+# What RSS and Atom items read of a story (and whether its stored lede is current).
+SYNDICATED_FIELDS = (
+    "headline",
+    "slug",
+    "summary",
+    "lede",
+    "published_at",
+    "updated_at",
+    "render_fingerprint",
+)
+
+
+class StoryQuerySet(ShownQuerySet):
     def published(self, now=None):
         """Stories readers may see: published, and not scheduled for later (than now)."""
         return self.filter(status=Story.Status.PUBLISHED, published_at__lte=now or timezone.now())
@@ -303,20 +333,17 @@ class StoryQuerySet(models.QuerySet):
         rows (Card), not model instances: a feed page builds twenty of them."""
         return self.values_list(*Card._fields, named=True)
 
-    def update(self, **values):
-        # Listings copy these fields: an update of them, like a save (stories.signals),
-        # copies them again. Ids first: the filter may not match once the rows change.
-        if LISTED_FIELDS.isdisjoint(values):
-            return super().update(**values)
-        with transaction.atomic(using=self.db, savepoint=False):
-            ids = list(self.values_list("pk", flat=True))
-            count = super().update(**values)
-            Listing.objects.using(self.db).filter(story__in=ids).copy_from_stories()
-        return count
-
     def for_syndication(self):
         """What RSS and Atom items carry: text and times, not the stored HTML."""
-        return self.only("headline", "slug", "summary", "lede", "published_at", "updated_at")
+        return self.only(
+            "headline",
+            "slug",
+            "summary",
+            "lede",
+            "published_at",
+            "updated_at",
+            "render_fingerprint",
+        )
 
     def for_page(self):
         """What a story page reads at request time: the row, its stored page and its image."""
@@ -402,8 +429,8 @@ class Story(ShownOnStories, Versioned):
     created_at = models.DateTimeField(auto_now_add=True)
     # Changes on every save: drives cache validation, unlike the editorial updated_at.
     modified_at = models.DateTimeField(auto_now=True)
-    # Derived at save time by stories.pages.refresh_story() whenever anything the page shows
-    # changes (stories.signals), so that a page view reads one row and renders little.
+    # Derived (stories.pages) whenever anything the page shows changes, by newsroom.derived,
+    # so that a page view reads one row and renders little.
     lede = models.CharField(max_length=300, editable=False, default="")
     article_count = models.PositiveIntegerField(editable=False, default=0)
     body_html = models.TextField(editable=False, default="")
@@ -412,6 +439,24 @@ class Story(ShownOnStories, Versioned):
     json_ld = models.TextField(editable=False, default="")
     # Headline, summary, key points and timeline entries in one column that search indexes.
     search_text = models.TextField(editable=False, default="")
+    # The rendering code the stored columns above were made by (newsroom.derived): a row
+    # made by other code, or marked stale (""), is rebuilt before it is served.
+    render_fingerprint = models.CharField(max_length=32, editable=False, default="")
+
+    DERIVED_FIELDS = frozenset(
+        {
+            "lede",
+            "article_count",
+            "body_html",
+            "card_html",
+            "json_ld",
+            "search_text",
+            "render_fingerprint",
+            "modified_at",
+        }
+    )
+    # Its own page; and its feed listings copy its status and times.
+    shown_on = ShownOn(stories=["pk"], listings=LISTED_FIELDS)
 
     objects = StoryManager()
 
@@ -449,9 +494,6 @@ class Story(ShownOnStories, Versioned):
     def get_absolute_url(self):
         return reverse("stories:story", kwargs={"slug": self.slug})
 
-    def shown_by(self):
-        return Story.objects.filter(pk=self.pk)
-
     def is_editor_only(self):
         # Its own status, as this instance holds it: a revision about to be restored is
         # judged as it would become, the row in the database as it is.
@@ -479,8 +521,6 @@ class Story(ShownOnStories, Versioned):
         return self.get_status_display()
 
 
-# A story's fields that its listings copy.
-LISTED_FIELDS = frozenset({"status", "published_at", "updated_at"})
 # Newest first, as ORDER is for stories.
 LISTING_ORDER = ("-updated_at", "-story_id")
 
@@ -492,14 +532,13 @@ class ListingQuerySet(models.QuerySet):
 
     def for_cards(self):
         """Rows in Card's order: the story's id, its updated time and its stored card."""
-        return self.values_list("story_id", "updated_at", "story__card_html")
+        return self.values_list(
+            "story_id", "updated_at", "story__card_html", "story__render_fingerprint"
+        )
 
-    def add(self, story_ids, feed_ids=None):
-        """List these stories in their feeds (all of them, or only feed_ids), from the
-        feed memberships: what an m2m_changed "post_add" just wrote."""
-        memberships = Story.feeds.through.objects.filter(story__in=story_ids)
-        if feed_ids is not None:
-            memberships = memberships.filter(feed__in=feed_ids)
+    def add_memberships(self, memberships):
+        """List stories in feeds: one listing per row of `memberships` (Story.feeds.through
+        rows), with the story's fields copied."""
         fields = ["feed_id", "story_id", *(f"story__{name}" for name in sorted(LISTED_FIELDS))]
         names = ["feed_id", "story_id", *sorted(LISTED_FIELDS)]
         return self.bulk_create(
@@ -515,8 +554,8 @@ class ListingQuerySet(models.QuerySet):
 
 class Listing(models.Model):
     """A story's place in one of its feeds, whatever its status, with the fields a feed page
-    filters and sorts on copied from the story (kept exact by stories.signals on every save
-    and membership change, and by StoryQuerySet.update()).
+    filters and sorts on copied from the story (kept exact by newsroom.derived on every write
+    of a story or of its feed memberships).
 
     A feed page then reads its twenty newest stories off one index, in order, wherever they
     are among the newsroom's stories. Filtering the stories by feed membership instead walks
@@ -559,6 +598,7 @@ class Card(NamedTuple):
     pk: int
     updated_at: dt.datetime
     card_html: str
+    render_fingerprint: str
 
 
 def cards_of(feed_id, now):
@@ -586,6 +626,7 @@ PAGE_FIELDS = [
     "article_count",
     "body_html",
     "json_ld",
+    "render_fingerprint",
 ]
 PAGE_IMAGE_FIELDS = ["image", "image_url", "alt_text"]
 
@@ -608,12 +649,15 @@ FIRST_CARDS_OF_FEED = PreparedQuery(_first_cards, now=SAMPLE_NOW, feed_id=-1)
 PUBLIC_PAGE = PreparedQuery(_public_page, now=SAMPLE_NOW, slug="-sample-slug-")
 
 
-class PreviousSlug(models.Model):
+class PreviousSlug(ShownOnStories, models.Model):
     """An address a published story had before its slug changed; it redirects permanently."""
 
     slug = models.SlugField(max_length=200, unique=True)
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="previous_slugs")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Not on the page, but cached redirects follow it.
+    shown_on = ShownOn(stories=["story"])
 
     class Meta:
         ordering = ["slug"]
@@ -647,6 +691,8 @@ class HeroImage(ShownOnStories, models.Model):
     source_url = HttpURLField("source link", blank=True)
     full_size_url = HttpURLField("full-size original", blank=True)
 
+    shown_on = ShownOn(stories=["story"])
+
     class Meta:
         verbose_name = "hero image"
         verbose_name_plural = "hero images"
@@ -665,15 +711,12 @@ class HeroImage(ShownOnStories, models.Model):
     def __str__(self):
         return self.alt_text
 
-    def shown_by(self):
-        return Story.objects.filter(pk=self.story_id)
-
     @property
     def src(self):
         return self.image.url if self.image else self.image_url
 
 
-class OutletQuerySet(models.QuerySet):
+class OutletQuerySet(ShownQuerySet):
     def named(self, name):
         """The outlet with this name, whatever its case and surrounding spaces."""
         return self.filter(name__iexact=name.strip())
@@ -687,6 +730,12 @@ class Outlet(ShownOnStories, Versioned):
     )
     slug = models.SlugField(max_length=100, unique=True)
     website = HttpURLField(blank=True)
+
+    # Its articles' names of it, on the pages citing them.
+    shown_on = ShownOn(
+        stories=["articles__sources__story"],
+        timelines=["articles__entry_citation_links__entry__timeline"],
+    )
 
     objects = OutletQuerySet.as_manager()
 
@@ -711,9 +760,6 @@ class Outlet(ShownOnStories, Versioned):
     def clean(self):
         self.name = self.name.strip()
 
-    def shown_by(self):
-        return Story.objects.showing_articles(self.articles.all())
-
 
 class Article(ShownOnStories, Versioned):
     """An outlet's article. Stories cite it through their sources; timeline entries directly."""
@@ -723,6 +769,11 @@ class Article(ShownOnStories, Versioned):
     url = HttpURLField("URL", unique=True)
     author = models.CharField(max_length=200, blank=True)
     published_at = models.DateTimeField("publication time", null=True, blank=True)
+
+    # As a story's source, and cited by timeline entries.
+    shown_on = ShownOn(
+        stories=["sources__story"], timelines=["entry_citation_links__entry__timeline"]
+    )
 
     class Meta:
         ordering = ["-published_at", "id"]
@@ -736,21 +787,17 @@ class Article(ShownOnStories, Versioned):
     def __str__(self):
         return f"{self.outlet}: {self.title}" if self.outlet_id else self.title
 
-    def shown_by(self):
-        return Story.objects.showing_articles([self.pk])
-
 
 class StoryItem(ShownOnStories, models.Model):
     """An item listed in order on a story page."""
 
     position = models.PositiveIntegerField(default=0, db_index=False)
 
+    shown_on = ShownOn(stories=["story"])
+
     class Meta:
         abstract = True
         ordering = ["position"]
-
-    def shown_by(self):
-        return Story.objects.filter(pk=self.story_id)
 
 
 class Source(StoryItem):
@@ -819,6 +866,8 @@ class KeyPointCitation(ShownOnStories, models.Model):
     )
     source = models.ForeignKey(Source, on_delete=models.RESTRICT, related_name="citation_links")
 
+    shown_on = ShownOn(stories=["key_point__story"])
+
     class Meta:
         verbose_name = "key point citation"
         verbose_name_plural = "key point citations"
@@ -832,9 +881,6 @@ class KeyPointCitation(ShownOnStories, models.Model):
 
     def __str__(self):
         return f"{self.key_point} → {self.source}"
-
-    def shown_by(self):
-        return Story.objects.filter(key_points=self.key_point_id)
 
     def clean(self):
         if (
@@ -927,6 +973,8 @@ class StoryNote(ShownOnStories, models.Model):
     text = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 
+    shown_on = ShownOn(stories=["story"])
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "update note"
@@ -936,5 +984,6 @@ class StoryNote(ShownOnStories, models.Model):
     def __str__(self):
         return f"{self.get_kind_display()}: {self.text[:60]}"
 
-    def shown_by(self):
-        return Story.objects.filter(pk=self.story_id)
+
+# A story's feed memberships decide the feeds that list it (Listing).
+Story.feeds.through.shown_on = ShownOn(stories=["story"], listings=True)

@@ -4,6 +4,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from newsroom import derived
+
 from .forms import SearchForm
 from .middleware import keyed_on_query
 from .models import ContentVersion, PreviousSlug, Story
@@ -39,7 +41,9 @@ def feed(request, slug=None):
             raise Http404("No feed lives at this address.")
         if feed["is_homepage"]:
             return redirect("stories:home", permanent=True)
-    page = Story.objects.feed_page(feed and feed["id"], request.GET.get("before"))
+    page = derived.fresh_all(
+        lambda: Story.objects.feed_page(feed and feed["id"], request.GET.get("before"))
+    )
     response = render(
         request,
         "stories/feed.html",
@@ -52,7 +56,7 @@ def feed(request, slug=None):
 
 @require_safe
 def story_detail(request, slug):
-    story = Story.objects.page_for(request.user, slug)
+    story = derived.fresh(lambda: Story.objects.page_for(request.user, slug))
     if story is None:
         previous = (
             PreviousSlug.objects.filter(slug=slug, story__in=Story.objects.published())
@@ -74,7 +78,7 @@ def search(request):
     if not form.is_valid():
         raise BadRequest("That search cannot be run.")
     query = form.cleaned_data["q"]
-    results = search_stories(query) if query else []
+    results = derived.fresh_all(lambda: search_stories(query)) if query else []
     return render(request, "stories/search.html", {"query": query, "results": results})
 
 

@@ -7,7 +7,6 @@ import pytest
 from django.utils import timezone
 
 from stories.models import Article, KeyPoint, KeyPointCitation, Source, Story
-from stories.signals import schedule
 from tests.factories import (
     ArticleFactory,
     ExternalResourceFactory,
@@ -152,8 +151,6 @@ def sized_story(db):
             for i, row in enumerate(rows)
             for article in (articles[i % sources], articles[sources + i])
         )
-        # The rows above were written in bulk, without signals: build the stored pages now.
-        schedule(stories=[story.pk], timelines=[story.timeline_id])
         story.refresh_from_db()
         return story
 

@@ -24,7 +24,6 @@ from stories.models import (
     StoryNote,
     Video,
 )
-from stories.signals import schedule
 from timelines.models import EntryCitation, Timeline, TimelineEntry
 
 
@@ -274,7 +273,5 @@ def seed_shaped_story(*, feeds=None, outlets=None, **kwargs):
         # Each entry cites one or two of the story's source articles.
         for step in ((0, 3) if i % 2 else (0,))
     )
-    # The rows above were written in bulk, without signals: build the stored pages now.
-    schedule(stories=[story.pk], timelines=[timeline.pk])
     story.refresh_from_db()
     return story

@@ -29,8 +29,8 @@ from django.urls import URLPattern, URLResolver, reverse
 from django.utils import timezone
 from reversion.models import Version
 
+from newsroom import derived
 from stories.models import Feed, Outlet, Story
-from stories.signals import deferred_refresh
 from tests.admin_helpers import form_data
 from tests.factories import (
     ArticleFactory,
@@ -345,7 +345,7 @@ class World:
 
     def __init__(self, state):
         state = "draft" if state == "any" else state
-        with deferred_refresh():  # each page is rendered once, not once a row
+        with derived.batch():  # each page is rendered once, not once a row
             self.build(state)
 
     def build(self, state):

@@ -23,8 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 from markupsafe import escape
 
+from newsroom import derived
 from stories.models import Article, ExternalResource, HeroImage, Outlet, Story, Video
-from stories.signals import deferred_refresh
 from tests.admin_helpers import form_data
 from tests.factories import (
     ArticleFactory,
@@ -100,7 +100,7 @@ def test_the_oracle_flags_each_kind_of_executable_markup():
 
 def publish_everywhere(text):
     """A published story, its feeds and its timeline, with `text` in every public text field."""
-    with deferred_refresh():  # build the stored pages once, at the end
+    with derived.batch():  # build the stored pages once, at the end
         story, topic = _publish_everywhere(text)
     story.refresh_from_db()
     return story, topic
@@ -365,7 +365,7 @@ def test_url_field_takes_an_upper_case_scheme_alike_on_every_database(request, m
 def story_with_payload_urls():
     """A published story whose every URL field holds a valid URL that carries markup."""
     urls = iter(PAYLOAD_URLS * 2)
-    with deferred_refresh():
+    with derived.batch():
         home = FeedFactory(name="Top Headlines", is_homepage=True)
         timeline = TimelineFactory()
         story = PublishedStoryFactory(timeline=timeline, feeds=[home])

@@ -7,7 +7,6 @@ from django.utils.html import format_html, format_html_join
 from newsroom.editing import CitationsField, EditorialAdmin, OrderedItemForm, OrderedItemFormSet
 from stories.history import register
 from stories.models import Article, Story
-from stories.signals import deferred_refresh
 
 from .models import EntryCitation, Timeline, TimelineEntry
 
@@ -43,15 +42,6 @@ class EntryInlineForm(OrderedItemForm):
                 self.instance.citation_links.values_list("article_id", flat=True)
             )
         field.queryset = Article.objects.filter(choices).select_related("outlet").distinct()
-
-    def _save_m2m(self):
-        chosen = set(self.cleaned_data.get("citations") or [])
-        existing = {link.article: link for link in self.instance.citation_links.all()}
-        for article, link in existing.items():
-            if article not in chosen:
-                link.delete()
-        for article in chosen - set(existing):
-            EntryCitation.objects.create(entry=self.instance, article=article)
 
 
 class EntryInline(SortableInlineAdminMixin, admin.StackedInline):
@@ -103,8 +93,3 @@ class TimelineAdmin(SortableAdminBase, EditorialAdmin):
     @admin.display(description="Shown by")
     def story_list(self, timeline):
         return ", ".join(story.headline for story in timeline.stories.all()) or "—"
-
-    def _changeform_view(self, *args, **kwargs):
-        # Inside the admin's transaction: the pages are rebuilt once, after all entries.
-        with deferred_refresh():
-            return super()._changeform_view(*args, **kwargs)

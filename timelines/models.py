@@ -2,13 +2,14 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from newsroom.shows import ShownOn, ShownQuerySet
 from stories.constraints import not_blank, one_position
 from stories.markdown import render_markdown
 from stories.models import SAMPLE_NOW, ShownOnStories, Story, Versioned
 from stories.prepared import PreparedQuery, instance
 
 
-class TimelineQuerySet(models.QuerySet):
+class TimelineQuerySet(ShownQuerySet):
     def published(self):
         """Timelines readers may see: those shown by at least one published story."""
         return self.filter(
@@ -42,9 +43,15 @@ class Timeline(ShownOnStories, Versioned):
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
-    # The entries and their sources as the page shows them, derived at save time by
-    # stories.pages.refresh_timeline() whenever an entry or a cited article changes.
+    # The entries and their sources as the page shows them (timelines.pages), derived by
+    # newsroom.derived whenever an entry or a cited article changes; rebuilt before it is
+    # served when made by other rendering code (see Story.render_fingerprint).
     body_html = models.TextField(editable=False, default="")
+    render_fingerprint = models.CharField(max_length=32, editable=False, default="")
+
+    DERIVED_FIELDS = frozenset({"body_html", "render_fingerprint", "modified_at"})
+    # Its own page, and (through their timeline) the pages of the stories showing it.
+    shown_on = ShownOn(timelines=["pk"])
 
     objects = TimelineManager()
 
@@ -59,9 +66,6 @@ class Timeline(ShownOnStories, Versioned):
 
     def get_absolute_url(self):
         return reverse("timelines:timeline", kwargs={"slug": self.slug})
-
-    def shown_by(self):
-        return self.stories.all()
 
 
 class TimelineEntry(ShownOnStories, models.Model):
@@ -83,6 +87,8 @@ class TimelineEntry(ShownOnStories, models.Model):
     citations = models.ManyToManyField(
         "stories.Article", through="EntryCitation", related_name="timeline_entries", blank=True
     )
+
+    shown_on = ShownOn(timelines=["timeline"])
 
     class Meta:
         ordering = ["position"]
@@ -112,9 +118,6 @@ class TimelineEntry(ShownOnStories, models.Model):
         self.render()
         super().save(*args, **kwargs)
 
-    def shown_by(self):
-        return Story.objects.filter(timeline=self.timeline_id)
-
     def render(self):
         """Store the sanitized HTML of the text (bulk_create callers call this themselves)."""
         self.text_html = render_markdown(self.text)
@@ -143,6 +146,8 @@ class EntryCitation(ShownOnStories, models.Model):
         "stories.Article", on_delete=models.RESTRICT, related_name="entry_citation_links"
     )
 
+    shown_on = ShownOn(timelines=["entry__timeline"])
+
     class Meta:
         verbose_name = "entry citation"
         verbose_name_plural = "entry citations"
@@ -157,12 +162,17 @@ class EntryCitation(ShownOnStories, models.Model):
     def __str__(self):
         return f"{self.entry} → {self.article}"
 
-    def shown_by(self):
-        return Story.objects.filter(timeline__entries=self.entry_id)
-
 
 # What a timeline page shows of the timeline, and of each story showing it.
-PAGE_FIELDS = ["id", "title", "slug", "description", "body_html", "modified_at"]
+PAGE_FIELDS = [
+    "id",
+    "title",
+    "slug",
+    "description",
+    "body_html",
+    "render_fingerprint",
+    "modified_at",
+]
 SHOWING_STORY_FIELDS = ["id", "headline", "slug"]
 
 

@@ -2,6 +2,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from newsroom import derived
 from stories.views import content_state, last_modified
 
 from .models import Timeline
@@ -10,6 +11,9 @@ from .models import Timeline
 @require_safe
 def timeline_detail(request, slug):
     timeline, stories = Timeline.objects.page_for(request.user, slug)
+    if timeline is not None and not derived.is_fresh(timeline):
+        derived.rebuild(timelines=[timeline.pk])
+        timeline, stories = Timeline.objects.page_for(request.user, slug)
     if timeline is None:
         raise Http404("No timeline lives at this address.")
     response = render(

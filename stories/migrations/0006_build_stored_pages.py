@@ -1,19 +1,12 @@
-"""Build the stored pages of stories and timelines that existed before pages were stored.
+"""Once built the stored pages of timelines that existed before pages were stored.
 
-This runs the application's own rendering (not historical models): a stored page is a
-cache of what the current code renders, and is rebuilt by every later change anyway.
+It ran the application's own rendering, which a migration must never do: the code it
+imports changes after the migration is written (an old database upgraded later crashed
+here). Stored pages are now rebuilt by the fingerprint check of newsroom.derived, on read
+and by `manage.py rebuild_pages`, so this step does nothing.
 """
 
 from django.db import migrations
-
-
-def build(apps, schema_editor):
-    from stories.pages import refresh_timeline
-
-    Timeline = apps.get_model("timelines", "Timeline")
-    for timeline_id in Timeline.objects.values_list("pk", flat=True):
-        refresh_timeline(timeline_id)
-    # Stories are built in 0009, once every column the current code stores exists.
 
 
 class Migration(migrations.Migration):
@@ -22,4 +15,4 @@ class Migration(migrations.Migration):
         ("timelines", "0002_stored_pages"),
     ]
 
-    operations = [migrations.RunPython(build, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]
