@@ -25,16 +25,17 @@ from newsroom.editing import (
     is_editor,
     may_change,
 )
+from newsroom.history import register
 from timelines.models import EntryCitation
 
 from .forms import KeyPointInlineForm, SourceInlineForm, StoryAdminForm
-from .history import register_stories
 from .models import (
     Article,
     ExternalResource,
     Feed,
     HeroImage,
     KeyPoint,
+    KeyPointCitation,
     Outlet,
     Source,
     Story,
@@ -42,7 +43,20 @@ from .models import (
     Video,
 )
 
-register_stories()  # before the admins below, which would register them their own way
+# What a story's revision holds: the story and every item on its page. Registered before
+# the admins below, which would register them their own way.
+register(KeyPointCitation)
+register(KeyPoint, follow=["citation_links"])
+for model in (HeroImage, Source, Video, ExternalResource, StoryNote):
+    register(model)
+# Version counters stay out of revisions: a revert must move them on, never back.
+register(
+    Story,
+    exclude=["version"],
+    follow=["hero_image", "sources", "key_points", "videos", "resources", "notes"],
+)
+for model in (Article, Outlet, Feed):
+    register(model, exclude=["version"])
 
 
 class SourceFormSet(OrderedItemFormSet):

@@ -18,10 +18,10 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
 from django.utils.dateparse import parse_datetime, parse_duration
 
-from newsroom import derived
+from newsroom import derived, history
 from timelines.models import EntryCitation, Timeline, TimelineEntry
 
-from . import history, limits
+from . import limits
 from .models import (
     Article,
     ExternalResource,

@@ -191,7 +191,7 @@ class Versioned(models.Model):
 
     A form carries the version it was opened at; a save from an older one is refused
     (newsroom.editing.StaleFormCheck), so no one silently overwrites someone else's edit.
-    Revisions leave it out (stories.history.register(..., exclude=["version"])): a revert moves it
+    Revisions leave it out (newsroom.history.register(..., exclude=["version"])): a revert moves it
     on, never back.
     """
 

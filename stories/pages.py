@@ -13,7 +13,7 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 
 from newsroom.citations import Citable, cite, cited_ids, string_agg
-from timelines.pages import ENTRIES
+from timelines.models import TimelineEntry
 
 from .models import Article, KeyPoint, Source
 
@@ -22,7 +22,7 @@ JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0
 
 # What a page lists, read for a whole batch of stories at once, one query per kind of item.
 PAGE_READ = [
-    Prefetch("timeline__entries", ENTRIES, to_attr="page_entries"),
+    Prefetch("timeline__entries", TimelineEntry.objects.for_pages(), to_attr="page_entries"),
     Prefetch("sources", Source.objects.select_related("article__outlet"), to_attr="page_sources"),
     Prefetch(
         "key_points",

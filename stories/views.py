@@ -1,14 +1,14 @@
 from django.core.exceptions import BadRequest
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from newsroom import derived
+from newsroom.http import content_state, last_modified
 
 from .forms import SearchForm
 from .middleware import keyed_on_query
-from .models import ContentVersion, PreviousSlug, Story
+from .models import PreviousSlug, Story
 from .search import search_stories
 
 
@@ -16,17 +16,6 @@ def preview_or_public(response, story):
     """Editors' previews of unpublished stories must never be stored by a shared cache."""
     if not story.is_public:
         response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def content_state(request):
-    """The content state the page cache middleware read for this request (or read it now)."""
-    return getattr(request, "content_state", None) or ContentVersion.current()
-
-
-def last_modified(response, when):
-    """Last-Modified for conditional GET (ConditionalGetMiddleware answers 304s)."""
-    response["Last-Modified"] = http_date(when.timestamp())
     return response
 
 

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.html import format_html, format_html_join
 
 from newsroom.editing import CitationsField, EditorialAdmin, OrderedItemForm, OrderedItemFormSet
-from stories.history import register
+from newsroom.history import register
 from stories.models import Article, Story
 
 from .models import EntryCitation, Timeline, TimelineEntry

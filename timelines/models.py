@@ -2,6 +2,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from newsroom.citations import string_agg
 from newsroom.shows import ShownOn, ShownQuerySet
 from stories.constraints import not_blank, one_position
 from stories.markdown import render_markdown
@@ -68,6 +69,15 @@ class Timeline(ShownOnStories, Versioned):
         return reverse("timelines:timeline", kwargs={"slug": self.slug})
 
 
+class TimelineEntryQuerySet(ShownQuerySet):
+    def for_pages(self):
+        """In reading order, each with the ids of the articles it cites (`cited_ids`), as
+        story and timeline pages read them. Grouped: Meta.ordering would not apply."""
+        return self.annotate(cited_ids=string_agg("citation_links__article_id")).order_by(
+            "date", "position"
+        )
+
+
 class TimelineEntry(ShownOnStories, models.Model):
     class Precision(models.TextChoices):
         YEAR = "year", "Year"
@@ -89,6 +99,8 @@ class TimelineEntry(ShownOnStories, models.Model):
     )
 
     shown_on = ShownOn(timelines=["timeline"])
+
+    objects = TimelineEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["position"]

@@ -7,17 +7,13 @@ columns() returns whenever something the page shows changes.
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 
-from newsroom.citations import Citable, cite, cited_ids, string_agg
+from newsroom.citations import Citable, cite, cited_ids
 from stories.models import Article
 
 from .models import TimelineEntry
 
-# Grouped queries drop Meta.ordering: the annotated ones give theirs.
-ENTRIES = TimelineEntry.objects.annotate(
-    cited_ids=string_agg("citation_links__article_id")
-).order_by("date", "position")
 # What a page lists, read for a whole batch of timelines at once.
-PAGE_READ = [Prefetch("entries", ENTRIES, to_attr="page_entries")]
+PAGE_READ = [Prefetch("entries", TimelineEntry.objects.for_pages(), to_attr="page_entries")]
 
 
 class TimelinePage:

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from newsroom import derived
-from stories.views import content_state, last_modified
+from newsroom.http import content_state, last_modified
 
 from .models import Timeline
 

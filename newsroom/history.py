@@ -94,33 +94,3 @@ def _with_followed(rows):
             else:
                 pending.append(related)
     return ordered
-
-
-def register_stories():
-    """A story's revision holds the story and every item on its page."""
-    from .models import (
-        Article,
-        ExternalResource,
-        Feed,
-        HeroImage,
-        KeyPoint,
-        KeyPointCitation,
-        Outlet,
-        Source,
-        Story,
-        StoryNote,
-        Video,
-    )
-
-    register(KeyPointCitation)
-    register(KeyPoint, follow=["citation_links"])
-    for model in (HeroImage, Source, Video, ExternalResource, StoryNote):
-        register(model)
-    # Version counters stay out of revisions: a revert must move them on, never back.
-    register(
-        Story,
-        exclude=["version"],
-        follow=["hero_image", "sources", "key_points", "videos", "resources", "notes"],
-    )
-    for model in (Article, Outlet, Feed):
-        register(model, exclude=["version"])
