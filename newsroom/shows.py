@@ -117,13 +117,19 @@ class ShownQuerySet(models.QuerySet):
         before = shown_on.pages(self)
         pks = list(self.values_list("pk", flat=True))
         count = super().update(**values)
-        after = shown_on.pages(self.model._base_manager.using(self.db).filter(pk__in=pks))
+        written = self.model._base_manager.using(self.db).filter(pk__in=pks)
+        if rendered_fields(self.model) and set(values) - set(rendered_fields(self.model)):
+            render_rows(list(written))
+        after = shown_on.pages(written)
         self._announce(before[0] | after[0], before[1] | after[1], fields=values)
         return count
 
     update.alters_data = True
 
     def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs if rendered_fields(self.model) else ():
+            obj.render()
         objs = super().bulk_create(objs, *args, **kwargs)
         self._announce_rows(objs, created=True)
         return objs
@@ -150,6 +156,22 @@ class ShownQuerySet(models.QuerySet):
         rows_written.send(
             self.model, stories=stories, timelines=timelines, fields=fields, using=self.db
         )
+
+
+def rendered_fields(model):
+    """The columns a model's render() derives from its other fields (an item's HTML from
+    its Markdown): RENDERED_FIELDS. save() renders them; so do bulk writes, here."""
+    return getattr(model, "RENDERED_FIELDS", ())
+
+
+def render_rows(rows):
+    """Render these rows' RENDERED_FIELDS again and store them (a bare UPDATE does not
+    go through save())."""
+    if rows:
+        model = type(rows[0])
+        for row in rows:
+            row.render()
+        models.QuerySet(model).bulk_update(rows, rendered_fields(model))
 
 
 def derived_only(model, fields):

@@ -828,6 +828,7 @@ class KeyPoint(StoryItem):
     heading = models.CharField(max_length=300)
     body = models.TextField(help_text="Markdown: *emphasis*, **bold**, [links](https://...).")
     body_html = models.TextField(editable=False, default="")
+    RENDERED_FIELDS = ("body_html",)  # render(), from body
     citations = models.ManyToManyField(
         Source, through="KeyPointCitation", related_name="key_points", blank=True
     )
@@ -849,7 +850,7 @@ class KeyPoint(StoryItem):
         super().save(*args, **kwargs)
 
     def render(self):
-        """Store the sanitized HTML of the body (bulk_create callers call this themselves)."""
+        """Store the sanitized HTML of the body (on save, and on bulk writes)."""
         self.body_html = render_markdown(self.body)
 
 

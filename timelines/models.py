@@ -93,6 +93,7 @@ class TimelineEntry(ShownOnStories, models.Model):
     precision = models.CharField(max_length=6, choices=Precision, default=Precision.DAY)
     text = models.TextField(help_text="Markdown: *emphasis*, **bold**, [links](https://...).")
     text_html = models.TextField(editable=False, default="")
+    RENDERED_FIELDS = ("text_html",)  # render(), from text
     position = models.PositiveIntegerField(default=0)
     citations = models.ManyToManyField(
         "stories.Article", through="EntryCitation", related_name="timeline_entries", blank=True
@@ -131,7 +132,7 @@ class TimelineEntry(ShownOnStories, models.Model):
         super().save(*args, **kwargs)
 
     def render(self):
-        """Store the sanitized HTML of the text (bulk_create callers call this themselves)."""
+        """Store the sanitized HTML of the text (on save, and on bulk writes)."""
         self.text_html = render_markdown(self.text)
 
     @property
