@@ -57,6 +57,7 @@ class StoryAdminForm(StaleFormCheck):
         fields = [
             "headline",
             "slug",
+            "byline",
             "summary",
             "status",
             "feeds",

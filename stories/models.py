@@ -405,6 +405,9 @@ class Story(ShownOnStories, Versioned):
     headline = models.CharField(max_length=300)
     slug = models.SlugField(max_length=200, unique=True)
     summary = models.TextField(blank=True, help_text="One or two sentences for feeds and sharing.")
+    byline = models.CharField(
+        max_length=200, blank=True, help_text="Who reported it, as readers see it: “Ana Ruiz”."
+    )
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(
         "first published",

@@ -96,6 +96,12 @@ class StoryPage:
             "dateModified": iso(story.updated_at or story.published_at),
             "description": story.summary or self.lede or None,
             "image": [absolute(image.src)] if image else None,
+            # The reporters when the story names them; else the newsroom itself.
+            "author": (
+                {"@type": "Person", "name": story.byline}
+                if story.byline
+                else {"@type": "Organization", "name": settings.SITE_NAME}
+            ),
             "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
             "citation": [
                 {
