@@ -32,12 +32,12 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.utils import timezone
 
 from stories import pages as story_pages
-from stories.models import ContentVersion, Listing, Story
+from stories.models import LISTED_FIELDS, ContentVersion, Listing, Story
 from timelines import pages as timeline_pages
 from timelines.models import Timeline
 
@@ -238,11 +238,14 @@ def changed(stories=(), timelines=(), *, listings=False):
     """These stories' and timelines' pages are stale (and, listings=True, the stories'
     feed listings): rebuild them now, or mark them to be rebuilt when the batch ends."""
     stories, timelines = set(stories), set(timelines)
-    if timelines:
-        stories |= set(Story.objects.filter(timeline__in=timelines).values_list("pk", flat=True))
+    pending = _pending.get()
+    # The stories showing a timeline, unless this batch has found them already (a story
+    # that takes the timeline on later is a change of its own).
+    unseen = timelines - pending.timelines if pending else timelines
+    if unseen:
+        stories |= set(Story.objects.filter(timeline__in=unseen).values_list("pk", flat=True))
     if listings and stories:
         copy_listings(stories)
-    pending = _pending.get()
     if pending is None:
         rebuild(stories, timelines)
         return
@@ -260,17 +263,34 @@ def changed(stories=(), timelines=(), *, listings=False):
 
 def copy_listings(story_ids):
     """Make these stories' feed listings exact: one per feed membership, with the story's
-    status and times copied."""
-    memberships = Story.feeds.through.objects
-    same_pair = {"story": models.OuterRef("story"), "feed": models.OuterRef("feed")}
+    status and times copied. Three reads; writes only where something differs."""
+    fields = sorted(LISTED_FIELDS)
     for batch in itertools.batched(sorted(story_ids), REBUILD_BATCH):
-        listings = Listing.objects.filter(story__in=batch)
-        listings.exclude(models.Exists(memberships.filter(**same_pair))).delete()
-        missing = memberships.filter(story__in=batch).exclude(
-            models.Exists(Listing.objects.filter(**same_pair))
+        stories = {
+            pk: tuple(values)
+            for pk, *values in Story.objects.filter(pk__in=batch).values_list("pk", *fields)
+        }
+        wanted = set(
+            Story.feeds.through.objects.filter(story__in=batch).values_list("story_id", "feed_id")
         )
-        Listing.objects.add_memberships(missing)
-        listings.copy_from_stories()
+        listed = {
+            (story, feed): (pk, tuple(values))
+            for pk, story, feed, *values in Listing.objects.filter(story__in=batch).values_list(
+                "pk", "story_id", "feed_id", *fields
+            )
+        }
+        Listing.objects.filter(
+            pk__in=[listed[pair][0] for pair in listed.keys() - wanted]
+        ).delete()
+        Listing.objects.bulk_create(
+            Listing(story_id=story, feed_id=feed, **dict(zip(fields, stories[story], strict=True)))
+            for story, feed in wanted - listed.keys()
+        )
+        for story in {s for (s, f), (_, values) in listed.items() if values != stories.get(s)}:
+            if story in stories:
+                Listing.objects.filter(story=story).update(
+                    **dict(zip(fields, stories[story], strict=True))
+                )
 
 
 def _saved(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
@@ -278,7 +298,9 @@ def _saved(sender, instance, created=False, raw=False, update_fields=None, **kwa
         return  # loaddata's rows as given; or the seam's own write
     shown_on = declared(sender)
     stories, timelines = shown_on.pages_of(instance, created=created)
-    changed(stories, timelines, listings=shown_on.touches_listings(update_fields))
+    # A row just created is in no feed yet: its memberships list it when they are added.
+    listings = not created and shown_on.touches_listings(update_fields)
+    changed(stories, timelines, listings=listings)
 
 
 def _deleting(sender, instance, **kwargs):
@@ -309,8 +331,13 @@ def _memberships_changed(sender, instance, action, pk_set, **kwargs):
         return
     if action == "post_add":
         own, other = _through_keys(sender, type(instance), kwargs["model"])
+        # A path that is one of the two keys needs no query: the ids are at hand.
+        known = {own: {instance.pk}, other: set(pk_set)}
         rows = sender._base_manager.filter(**{own: instance.pk, f"{other}__in": pk_set})
-        stories, timelines = shown_on.pages(rows)
+        stories, timelines = (
+            set().union(*(known[p] if p in known else shown_on._ids(rows, [p]) for p in paths))
+            for paths in (shown_on.stories, shown_on.timelines)
+        )
     else:
         stories, timelines = instance.__dict__.pop(key, (set(), set()))
     changed(stories, timelines, listings=shown_on.touches_listings())

@@ -539,21 +539,6 @@ class ListingQuerySet(models.QuerySet):
             "story_id", "updated_at", "story__card_html", "story__render_fingerprint"
         )
 
-    def add_memberships(self, memberships):
-        """List stories in feeds: one listing per row of `memberships` (Story.feeds.through
-        rows), with the story's fields copied."""
-        fields = ["feed_id", "story_id", *(f"story__{name}" for name in sorted(LISTED_FIELDS))]
-        names = ["feed_id", "story_id", *sorted(LISTED_FIELDS)]
-        return self.bulk_create(
-            Listing(**dict(zip(names, row, strict=True)))
-            for row in memberships.values_list(*fields)
-        )
-
-    def copy_from_stories(self):
-        """Copy the listed stories' fields (LISTED_FIELDS) into these listings again."""
-        story = Story.objects.filter(pk=models.OuterRef("story_id"))
-        return self.update(**{name: models.Subquery(story.values(name)) for name in LISTED_FIELDS})
-
 
 class Listing(models.Model):
     """A story's place in one of its feeds, whatever its status, with the fields a feed page
