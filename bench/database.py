@@ -147,10 +147,7 @@ def load_corpus(config):
         failure = "timed out" if isinstance(exc, subprocess.TimeoutExpired) else "failed"
         progress(config, f"load_stories {failure}; writing the corpus with bulk_create")
         outcome |= {"completed": False, "failure": failure}
-        requested = {config["corpus"]["story_slug"]}
-        outcome["fallback_s"], _ = timed(
-            corpus_module.build, read_documents(config["docs"]), requested
-        )
+        outcome["fallback_s"], _ = timed(corpus_module.build, read_documents(config["docs"]))
     analyze(config)
     return outcome
 

@@ -261,6 +261,16 @@ def changed(stories=(), timelines=(), *, listings=False):
         pending.bumped = True
 
 
+def changed_in_bulk(story_ids):
+    """Stories written past the ORM (raw SQL of a bulk import): their feed listings are
+    copied now, and their pages marked stale, to be built when first read or by
+    `rebuild_pages`, rather than all at once here."""
+    copy_listings(story_ids)
+    for batch in itertools.batched(sorted(story_ids), REBUILD_BATCH):
+        Story.objects.filter(pk__in=batch).update(render_fingerprint="")
+    ContentVersion.bump()
+
+
 def copy_listings(story_ids):
     """Make these stories' feed listings exact: one per feed membership, with the story's
     status and times copied. Three reads; writes only where something differs."""
