@@ -123,8 +123,10 @@ def _rebuild_stories(ids):
 def _rebuild_timelines(ids):
     read = Timeline.objects.prefetch_related(*timeline_pages.PAGE_READ).order_by()
     for batch in itertools.batched(sorted(filter(None, ids)), REBUILD_BATCH):
-        for timeline in list(read.filter(pk__in=batch)):
-            _store(Timeline, timeline.pk, timeline_pages.columns(timeline))
+        timelines = list(read.filter(pk__in=batch))
+        articles = timeline_pages.read_articles(timelines)
+        for timeline in timelines:
+            _store(Timeline, timeline.pk, timeline_pages.columns(timeline, articles))
 
 
 def _store(model, pk, columns):
