@@ -15,15 +15,19 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.core.management import call_command
 from django.core.signals import setting_changed
 from django.db import models
 from django.test import override_settings
+from django.urls import reverse
 from django.utils.html import escape
 
 from newsroom import derived
 from newsroom.shows import declared
 from stories.models import PreviousSlug, Story, StoryNote
+from tests.admin_helpers import error_text, form_data
 from timelines.models import Timeline
 
 SEED = Path(settings.BASE_DIR) / "fixtures" / "us-colombia-trump-petro-talks.yaml"
@@ -135,6 +139,42 @@ def _deletable(row):
     except (ProtectedError, RestrictedError):
         return False
     return True
+
+
+def admin_pages_for(model, row, story):
+    """The admin screens where `row` might be edited: its own, its story's, its timeline's."""
+    if admin.site.is_registered(model):
+        yield reverse(admin_urlname(model._meta, "change"), args=[row.pk])
+    for parent in (story, story.timeline):
+        yield reverse(admin_urlname(parent._meta, "change"), args=[parent.pk])
+
+
+@pytest.mark.parametrize("model", shown_models(), ids=lambda model: model._meta.label)
+def test_an_edit_in_the_admin_changes_the_page_readers_are_served(
+    admin_client, client, seed, model
+):
+    row = a_row_on_the_page(model, seed)
+    field = shown_text_field(model, row, "".join(pages(client, seed)))
+    if field is None:
+        pytest.skip(f"{model._meta.label} has no text of its own on the page")
+    if model is StoryNote:
+        pytest.skip("update and correction notes are append-only: the admin shows them read-only")
+    old, marker = getattr(row, field.attname), f"Edited {model._meta.model_name} in the admin"
+    for url in admin_pages_for(model, row, seed):
+        data = form_data(admin_client.get(url))
+        names = [name for name, value in data.items() if value == old]
+        if names:
+            break
+    else:
+        pytest.fail(f"no admin screen shows {model._meta.label}.{field.name}")
+    data[names[0]] = marker
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, error_text(response)
+    served = pages(client, seed)
+    assert marker in "".join(served)
+    assert served == rebuilt_from_scratch(client, seed)
 
 
 def test_every_model_on_a_page_is_declared():
