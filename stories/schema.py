@@ -272,7 +272,12 @@ class Part(BaseModel):
     @classmethod
     def _null_is_absent(cls, data):
         if isinstance(data, dict):
-            return {key: value for key, value in data.items() if value is not None}
+            # An unknown key stays, null or not: it is still a mistake worth naming.
+            return {
+                key: value
+                for key, value in data.items()
+                if value is not None or key not in cls.model_fields
+            }
         return data
 
     @classmethod

@@ -356,3 +356,8 @@ def test_a_loc_becomes_a_place():
     assert schema.where_of(("key_points", 0, "cites", 0)) == "key_points[0].cites[0]"
     assert schema.where_of(("sources", 3, "url")) == "sources[3].url"
     assert schema.where_of(()) == ""
+
+
+def test_an_unknown_field_is_refused_even_when_null():
+    error = problem(lambda d: d["hero_image"].update({"x-0": None}))
+    assert error.where == "hero_image.x-0"
