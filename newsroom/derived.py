@@ -225,7 +225,11 @@ def batch():
     finally:
         _pending.reset(token)
     if pending.stories or pending.timelines or pending.bumped:
-        rebuild(pending.stories, pending.timelines)
+        with transaction.atomic():
+            # Listings again, for memberships written in bulk (Story.feeds.through has
+            # Django's own manager, which announces nothing); the rows are there by now.
+            copy_listings(pending.stories)
+            rebuild(pending.stories, pending.timelines)
 
 
 def flush():

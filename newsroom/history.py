@@ -32,10 +32,26 @@ def register(model, *, follow=(), exclude=()):
     reversion.register(model, fields=fields, follow=follow)
 
 
-def record(revisions, user=None):
+class Followed:
+    """What rows follow, as a writer has them in memory: record() takes these instead of
+    reading them back. set(row, "entries", rows) before or after the rows are saved."""
+
+    def __init__(self):
+        self._rows = {}  # id(row): (row, {name: related rows})
+
+    def set(self, row, name, related):
+        self._rows.setdefault(id(row), (row, {}))[1][name] = list(related)
+
+    def get(self, row, name):
+        """The related rows given for row.<name>, or None when none were given."""
+        found = self._rows.get(id(row))
+        return found[1].get(name) if found and found[0] is row else None
+
+
+def record(revisions, followed=None, user=None):
     """Write revisions as reversion.create_revision() would: `revisions` is a list of
-    (comment, rows); each row brings what register() says it follows. Read the rows with
-    what they follow (and what their names show) prefetched, or this reads it row by row."""
+    (comment, rows); each row brings what register() says it follows, from `followed`
+    (a Followed) where given, else read (prefetch it, or this reads it row by row)."""
     if not revisions:
         return
     now = timezone.now()
@@ -44,7 +60,7 @@ def record(revisions, user=None):
     )
     versions = []
     for revision, (_, rows) in zip(created, revisions, strict=True):
-        for row in _with_followed(row for row in rows if row is not None):
+        for row in _with_followed((row for row in rows if row is not None), followed):
             versions.append((revision, row))
     by_model = defaultdict(list)
     for revision, row in versions:
@@ -74,7 +90,7 @@ def record(revisions, user=None):
         cursor.executemany(sql, rows_out)
 
 
-def _with_followed(rows):
+def _with_followed(rows, followed=None):
     """The rows and, recursively, what each follows: each row once."""
     seen, ordered = set(), []
     pending = list(rows)
@@ -86,6 +102,10 @@ def _with_followed(rows):
         seen.add(key)
         ordered.append(row)
         for name in DECLARED[type(row)][0]:
+            given = followed.get(row, name) if followed is not None else None
+            if given is not None:
+                pending.extend(given)
+                continue
             related = getattr(row, name, None)
             if related is None:
                 continue

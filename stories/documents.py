@@ -1,27 +1,32 @@
 """Story documents: the human-editable YAML/JSON files in fixtures/, read and written.
 
-A document holds one story with everything its page shows (see fixtures/README.md for the
-format). `load_document()` validates a parsed document completely and writes it to the
-database; `dump_story()` turns a story back into the same shape, so that load → dump → load
-round-trips. Every error names the place in the document it comes from.
+Their format is declared once, in stories.schema; this module moves documents between files,
+that schema and the database:
+
+- read_file() parses a file (syntax errors with their line; the limits first);
+- load_documents() validates documents against the schema and writes them, in batches of
+  bulk reads and writes, with their History revisions;
+- document_of() builds the same schema model from the database: dump_story() writes it out,
+  and the loader compares it with a file's, so a story is "unchanged" exactly when its file
+  says nothing the database does not already hold.
 """
 
-import datetime as dt
 import json
-import re
-from contextlib import nullcontext
 from pathlib import Path
 
 import yaml
-from django.core.exceptions import NON_FIELD_ERRORS, SuspiciousFileOperation, ValidationError
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
-from django.utils.dateparse import parse_datetime, parse_duration
+from django.db.models import F
+from django.db.models.functions import Lower, Trim
+from django.utils import timezone
+from pydantic import BaseModel
 
 from newsroom import derived, history
 from timelines.models import EntryCitation, Timeline, TimelineEntry
 
-from . import limits
+from . import limits, schema
 from .models import (
     Article,
     ExternalResource,
@@ -37,15 +42,12 @@ from .models import (
 )
 
 SUFFIXES = {".yaml", ".yml", ".json"}
-# libyaml's parser when PyYAML was built with it: about ten times faster on large loads.
+# libyaml's parser and emitter when PyYAML was built with them: about ten times faster.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# C0 control characters other than tab, line feed and carriage return: invisible, invalid in
-# XML feeds, and refused by PostgreSQL (NUL).
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class Unchanged(Exception):
-    """A document that matches its story exactly; its rewrite is rolled back."""
+YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+# Stories written per round of bulk queries: large enough that each query does a lot,
+# small enough that the progress bar moves.
+BATCH = 100
 
 
 class DocumentError(Exception):
@@ -55,6 +57,10 @@ class DocumentError(Exception):
         self.where = where
         self.message = message
         super().__init__(f"{where}: {message}" if where else message)
+
+    def at(self, origin):
+        """The same problem, with the file it is in."""
+        return DocumentError(f"{origin}: {self.where}" if self.where else origin, self.message)
 
 
 def read_file(path):
@@ -95,649 +101,64 @@ def read_file(path):
 
 
 def write_file(path, document):
+    """Write a document (a schema.Story, or what its dump() gives) as YAML."""
+    if isinstance(document, schema.Story):
+        document = document.dump()
     Path(path).write_text(
-        yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100),
+        yaml.dump(document, Dumper=YAML_DUMPER, sort_keys=False, allow_unicode=True, width=100),
         encoding="utf-8",
     )
 
 
-# --- Reading a document -------------------------------------------------------------------
-
-
-class Fields:
-    """Typed access to one mapping of a document; unknown keys are errors."""
-
-    def __init__(self, data, where):
-        if not isinstance(data, dict):
-            raise DocumentError(where, f"expected a mapping, got {type_name(data)}")
-        self.data = data
-        self.where = where
-        self.seen = set()
-
-    def at(self, key):
-        return f"{self.where}.{key}" if self.where else key
-
-    def get(self, key, types, *, required=False, default=None):
-        self.seen.add(key)
-        if key not in self.data or self.data[key] is None:
-            if required:
-                raise DocumentError(self.at(key), "this field is required")
-            return default
-        value = self.data[key]
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in _tuple(types)):
-            expected = " or ".join(t.__name__ for t in _tuple(types))
-            raise DocumentError(self.at(key), f"expected {expected}, got {type_name(value)}")
-        return value
-
-    def text(self, key, *, required=False):
-        value = self.get(key, (str, int, float), required=required, default="")
-        value = str(value).strip()
-        if CONTROL_CHARACTERS.search(value):
-            raise DocumentError(
-                self.at(key),
-                "contains a control character (only tabs and line breaks may be used)",
-            )
-        if required and not value:
-            raise DocumentError(self.at(key), "must not be empty")
-        return value
-
-    def boolean(self, key, default=False):
-        return self.get(key, bool, default=default)
-
-    def integer(self, key, default=0):
-        value = self.get(key, int, default=default)
-        if value < 0:
-            raise DocumentError(self.at(key), "must not be negative")
-        return value
-
-    def datetime(self, key, *, required=False):
-        value = self.get(key, (str, dt.datetime), required=required)
-        if value is None:
-            return None
-        if isinstance(value, str):
-            try:
-                parsed = parse_datetime(value.strip())
-            except ValueError:
-                parsed = None
-            if parsed is None:
-                raise DocumentError(
-                    self.at(key), f"{value!r} is not a date and time such as 2026-02-03T21:30:00Z"
-                )
-            value = parsed
-        if value.tzinfo is None:
-            raise DocumentError(self.at(key), "give a time zone, e.g. 2026-02-03T21:30:00Z")
-        try:
-            return value.astimezone(dt.UTC)
-        except OverflowError as exc:
-            raise DocumentError(self.at(key), f"{value} is out of range") from exc
-
-    def items(self, key, *, required=False):
-        values = self.get(key, list, required=required, default=[])
-        return [(f"{self.at(key)}[{i}]", value) for i, value in enumerate(values)]
-
-    def mapping(self, key, *, required=False):
-        value = self.get(key, dict, required=required)
-        return None if value is None else Fields(value, self.at(key))
-
-    def done(self):
-        unknown = sorted(str(k) for k in self.data if k not in self.seen)
-        if unknown:
-            raise DocumentError(
-                self.at(unknown[0]), f"unknown field (allowed: {', '.join(sorted(self.seen))})"
-            )
-
-
-def _tuple(types):
-    return types if isinstance(types, tuple) else (types,)
-
-
-def type_name(value):
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}.get(
-        type(value), type(value).__name__
-    )
-
-
-def validate(instance, where, *, exclude=(), thorough=False):
-    """Run the model's own validation and report it at the document's place.
-
-    Items inside a story skip the uniqueness and constraint queries (thorough=False): their
-    positions are assigned here and their constraints are covered by field validation, so
-    checking them again would cost a query per row on large loads.
-    """
+def parse(data):
+    """The schema.Story of a parsed file; DocumentError at the first problem's place."""
     try:
-        instance.full_clean(
-            exclude=exclude, validate_unique=thorough, validate_constraints=thorough
-        )
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        place = where if field == NON_FIELD_ERRORS else ".".join(filter(None, [where, field]))
-        raise DocumentError(place, " ".join(messages)) from exc
-
-
-LONGEST_VIDEO = dt.timedelta(days=7)
-
-
-def parse_video_duration(value):
-    """Seconds, or text such as 00:02:30; None when not given. Up to a week, never negative."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, int):
-        duration = dt.timedelta(seconds=value)
-    else:
-        duration = parse_duration(value.strip())
-    if duration is None or not dt.timedelta(0) <= duration <= LONGEST_VIDEO:
-        raise ValueError(value)
-    return duration
-
-
-def media_file_exists(name):
-    try:
-        return default_storage.exists(name)
-    except SuspiciousFileOperation:  # a path outside MEDIA_ROOT
-        return False
+        return schema.parse(data)
+    except schema.Invalid as exc:
+        more = f" (and {exc.more} more problem{'s' if exc.more > 1 else ''})" if exc.more else ""
+        raise DocumentError(exc.where, exc.message + more) from None
 
 
 def parse_entry_date(value, where):
-    """'2016' → year, '2025-10' → month, '2025-12-11' → day."""
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value, TimelineEntry.Precision.DAY
-    text = str(value).strip()
+    """(date, precision) of an entry's date; DocumentError at `where` if it is none."""
     try:
-        match text.count("-"):
-            case 0:
-                return dt.date(int(text), 1, 1), TimelineEntry.Precision.YEAR
-            case 1:
-                year, month = text.split("-")
-                return dt.date(int(year), int(month), 1), TimelineEntry.Precision.MONTH
-            case 2:
-                return dt.date.fromisoformat(text), TimelineEntry.Precision.DAY
-    except (ValueError, OverflowError):
-        pass
-    raise DocumentError(where, f"{text!r} is not a date such as 2016, 2025-10 or 2025-12-11")
+        return schema.parse_entry_date(value)
+    except ValueError:
+        message = f"{value!r} is not a date such as 2016, 2025-10 or 2025-12-11"
+        raise DocumentError(where, message) from None
 
 
-def format_entry_date(entry):
-    match entry.precision:
-        case TimelineEntry.Precision.YEAR:
-            return f"{entry.date.year:04d}"
-        case TimelineEntry.Precision.MONTH:
-            return f"{entry.date.year:04d}-{entry.date.month:02d}"
-    return entry.date.isoformat()
+def columns(part, **values):
+    """A document part's plain fields, by name, as its database row takes them: a field the
+    row does not have fails at once, never silently."""
+    return part.model_dump(include=scalar_fields(type(part))) | values
 
 
-class Loader:
-    """Writes documents to the database; remembers shared rows across one run."""
-
-    def __init__(self):
-        self.outlets = {}
-        self.feeds = {}
-        self.articles = {}
-        self.slugs = {}
-        # Rows fetched ahead by key, one query for a whole list (None: no such row yet).
-        self.looked_up = {}
-        # What each loaded document wrote, for History: (story id, origin, shared rows).
-        self.written = []
-        self.shared_written = []
-
-    def load(self, data, origin=""):
-        """Write one document; returns "created", "updated" or "unchanged".
-
-        Call inside a transaction: on error the caller rolls back everything.
-        """
-        doc = Fields(data, "")
-        slug = doc.text("slug", required=True)
-        if slug in self.slugs:
-            raise DocumentError(
-                "slug", f"{slug!r} is also the slug of the story in {self.slugs[slug]}"
-            )
-        self.slugs[slug] = origin or "another document"
-        story = Story.objects.filter(slug=slug).first()
-        before = dump_story(story) if story else None
-        # An unchanged story's rewrite is rolled back to a savepoint; a new story needs none
-        # (an error rolls back the caller's transaction).
-        rewrite = transaction.atomic() if before is not None else nullcontext()
-        self.shared_written = []
-        try:
-            with rewrite, derived.batch():
-                story = self._write(doc, story, slug)
-                if before is not None and dump_story(story) == before:
-                    raise Unchanged  # roll back the rewrite: nothing is touched or bumped
-        except Unchanged:
-            return "unchanged"
-        self.written.append((story.pk, origin, self.shared_written))
-        return "updated" if before is not None else "created"
-
-    def _write(self, doc, story, slug):
-        outlets = self._outlets(doc)
-        feeds = [self._feed(Fields(item, where)) for where, item in doc.items("feeds")]
-        for where, feed in zip((w for w, _ in doc.items("feeds")), feeds, strict=True):
-            if feeds.count(feed) > 1:
-                raise DocumentError(f"{where}.slug", f"feed {feed.slug!r} is listed twice")
-        story = story or Story(slug=slug)
-        story.headline = doc.text("headline", required=True)
-        story.summary = doc.text("summary")
-        story.status = doc.text("status") or Story.Status.DRAFT
-        story.published_at = doc.datetime("published_at")
-        story.updated_at = doc.datetime("updated_at")
-        timeline_doc = doc.mapping("timeline")
-        hero_doc = doc.mapping("hero_image")
-        source_items = doc.items("sources")
-        key_point_items = doc.items("key_points")
-        video_items = doc.items("videos")
-        resource_items = doc.items("resources")
-        note_items = doc.items("notes")
-        doc.done()
-        if story.status == Story.Status.PUBLISHED and story.published_at is None:
-            raise DocumentError("published_at", "a published story needs its first-published time")
-        # Checked without the database's help (a query per constraint): the slug is the key
-        # looked up above, the headline is required text, the published time just above.
-        validate(story, "", exclude=["timeline"])
-        story.timeline = self._timeline(timeline_doc, None) if timeline_doc else None
-        is_new = story.pk is None
-        story.save()
-        if is_new:
-            story.feeds.add(*feeds)  # set() would first read the feeds it has: none
-        else:
-            story.feeds.set(feeds)
-
-        # Items are replaced wholesale: the document is the complete truth about its story.
-        # (Key points go before the sources they cite; a new story has nothing to replace.)
-        if not is_new:
-            for model in (HeroImage, KeyPoint, Source, Video, ExternalResource, StoryNote):
-                model.objects.filter(story=story).delete()
-        if hero_doc:
-            self._hero_image(hero_doc, story)
-        sources = self._sources(source_items, story, outlets)
-        self._key_points(key_point_items, story, sources)
-        self._simple_items(video_items, story, Video, self._video)
-        self._simple_items(resource_items, story, ExternalResource, self._resource)
-        self._notes(note_items, story)
-        if timeline_doc:
-            self._timeline(timeline_doc, (story.timeline, sources, outlets))
-        return story
-
-    def _outlets(self, doc):
-        outlets = {}
-        for where, item in doc.items("outlets"):
-            fields = Fields(item, where)
-            slug = fields.text("slug", required=True)
-            values = {
-                "name": fields.text("name", required=True),
-                "website": fields.text("website"),
-            }
-            fields.done()
-            if slug in outlets:
-                raise DocumentError(f"{where}.slug", f"outlet {slug!r} is listed twice")
-            # Names are unique whatever their case: a file's "bbc" is the newsroom's "BBC".
-            known = None
-            if slug not in self.outlets and not Outlet.objects.filter(slug=slug).exists():
-                known = Outlet.objects.named(values["name"]).first()
-            outlets[slug] = known or self._upsert(
-                self.outlets, Outlet, {"slug": slug}, values, where
-            )
-        return outlets
-
-    def _feed(self, fields):
-        slug = fields.text("slug", required=True)
-        values = {
-            "name": fields.text("name", required=True),
-            "description": fields.text("description"),
-            "nav_position": fields.integer("nav_position"),
-            "is_homepage": fields.boolean("is_homepage"),
-        }
-        fields.done()
-        known = self.feeds.get(slug)
-        if values["is_homepage"] and not (known and known[1] == values):
-            other = Feed.objects.filter(is_homepage=True).exclude(slug=slug).first()
-            if other:
-                raise DocumentError(
-                    fields.at("is_homepage"),
-                    f"the feed {other.slug!r} is already the home page feed",
-                )
-        return self._upsert(self.feeds, Feed, {"slug": slug}, values, fields.where)
-
-    def _upsert(self, seen, model, key, values, where, *, thorough=True, new_rows=None):
-        """Create or update a shared row (outlet, feed, article), once per run per value.
-
-        thorough=False skips the uniqueness, CHECK and foreign key queries, for rows whose
-        only unique field is the key just looked up, whose checks field validation already
-        covers, and whose related rows were just written. A new row is appended to
-        `new_rows`, when given, for the caller to insert with the others in one query.
-        """
-        ident = next(iter(key.values()))
-        cached = seen.get(ident)
-        if cached is not None and cached[1] == values:
-            return cached[0]
-        if ident in self.looked_up:
-            instance = self.looked_up.pop(ident) or model(**key)
-        else:
-            instance = model.objects.filter(**key).first() or model(**key)
-        changed = instance.pk is None
-        for name, value in values.items():
-            if getattr(instance, name, None) != value:
-                setattr(instance, name, value)
-                changed = True
-        if changed:
-            related = [f.name for f in model._meta.fields if f.is_relation and f.name in values]
-            validate(instance, where, thorough=thorough, exclude=() if thorough else related)
-            if instance.pk is None and new_rows is not None:
-                new_rows.append(instance)
-            else:
-                instance.save()
-            self.shared_written.append(instance)
-        seen[ident] = (instance, values)
-        return instance
-
-    def _article(self, fields, outlets, new_rows=None):
-        url = fields.text("url", required=True)
-        outlet_slug = fields.text("outlet", required=True)
-        if outlet_slug not in outlets:
-            known = ", ".join(sorted(outlets)) or "none"
-            raise DocumentError(
-                fields.at("outlet"),
-                f"unknown outlet {outlet_slug!r} (outlets in this document: {known})",
-            )
-        values = {
-            "outlet": outlets[outlet_slug],
-            "title": fields.text("title", required=True),
-            "author": fields.text("author"),
-            "published_at": fields.datetime("published_at"),
-        }
-        # The URL is the key looked up; the title is required, so stripped and not blank; the
-        # URL field accepts http(s) only: the database checks would find nothing more.
-        return self._upsert(
-            self.articles,
-            Article,
-            {"url": url},
-            values,
-            fields.where,
-            thorough=False,
-            new_rows=new_rows,
+def scalar_fields(model):
+    """The fields of a schema model that hold a value, not parts or lists of them."""
+    return {
+        name
+        for name, field in model.model_fields.items()
+        if not any(
+            isinstance(kind, type) and issubclass(kind, BaseModel | list)
+            for kind in (field.annotation, getattr(field.annotation, "__origin__", None))
         )
-
-    def _hero_image(self, fields, story):
-        image = HeroImage(
-            story=story,
-            image=fields.text("image"),
-            image_url=fields.text("image_url"),
-            alt_text=fields.text("alt_text", required=True),
-            caption=fields.text("caption"),
-            credit=fields.text("credit"),
-            source_name=fields.text("source_name"),
-            source_url=fields.text("source_url"),
-            full_size_url=fields.text("full_size_url"),
-        )
-        fields.done()
-        if image.image and not media_file_exists(image.image.name):
-            raise DocumentError(
-                fields.at("image"), f"no uploaded file {image.image.name!r} in media"
-            )
-        if not image.image and not image.image_url:
-            raise DocumentError(fields.where, "give an image (an uploaded file) or an image_url")
-        validate(image, fields.where, exclude=["story"])
-        image.save(force_insert=True)  # the story's items were just deleted, if it had any
-
-    def _look_up_articles(self, items):
-        """Fetch the articles a list of items names in one query, ahead of _article()."""
-        urls = {
-            item["url"].strip()
-            for _, item in items
-            if isinstance(item, dict) and isinstance(item.get("url"), str)
-        } - self.articles.keys()
-        self.looked_up = dict.fromkeys(urls) | Article.objects.in_bulk(urls, field_name="url")
-
-    def _sources(self, items, story, outlets):
-        self._look_up_articles(items)
-        sources, seen, new_articles = [], {}, []
-        for position, (where, item) in enumerate(items, start=1):
-            fields = Fields(item, where)
-            article = self._article(fields, outlets, new_articles)
-            fields.done()
-            if article.url in seen:
-                raise DocumentError(f"{where}.url", f"the same article as {seen[article.url]}")
-            seen[article.url] = where
-            sources.append(Source(story=story, article=article, position=position))
-        # New articles are shown nowhere yet: one insert, without signals, for them all.
-        Article.objects.bulk_create(new_articles)
-        return Source.objects.bulk_create(sources)
-
-    def _citations(self, fields, sources, where_kind):
-        cited = []
-        for where, number in fields.items("cites"):
-            if not isinstance(number, int) or isinstance(number, bool):
-                raise DocumentError(
-                    where, f"a citation is a source number, got {type_name(number)}"
-                )
-            if not 1 <= number <= len(sources):
-                raise DocumentError(
-                    where,
-                    f"cites source [{number}], but the story has {len(sources)} source"
-                    f"{'' if len(sources) == 1 else 's'}",
-                )
-            if sources[number - 1] in cited:
-                raise DocumentError(where, f"the {where_kind} cites source [{number}] twice")
-            cited.append(sources[number - 1])
-        return cited
-
-    def _key_points(self, items, story, sources):
-        key_points, cited = [], []
-        for position, (where, item) in enumerate(items, start=1):
-            fields = Fields(item, where)
-            key_point = KeyPoint(
-                story=story,
-                position=position,
-                heading=fields.text("heading", required=True),
-                body=fields.text("body", required=True),
-            )
-            cited.append(self._citations(fields, sources, "key point"))
-            fields.done()
-            validate(key_point, where, exclude=["story"])
-            key_point.render()
-            key_points.append(key_point)
-        KeyPoint.objects.bulk_create(key_points)
-        KeyPointCitation.objects.bulk_create(
-            KeyPointCitation(key_point=kp, source=source)
-            for kp, sources_cited in zip(key_points, cited, strict=True)
-            for source in sources_cited
-        )
-
-    def _simple_items(self, items, story, model, build):
-        instances = []
-        for position, (where, item) in enumerate(items, start=1):
-            fields = Fields(item, where)
-            instance = build(fields)
-            fields.done()
-            instance.story, instance.position = story, position
-            validate(instance, where, exclude=["story"])
-            instances.append(instance)
-        model.objects.bulk_create(instances)
-
-    def _video(self, fields):
-        given = fields.get("duration", (str, int))
-        try:
-            duration = parse_video_duration(given)
-        except (ValueError, OverflowError) as exc:
-            raise DocumentError(
-                fields.at("duration"), f"{given!r} is not a duration like 00:02:30"
-            ) from exc
-        return Video(
-            title=fields.text("title", required=True),
-            url=fields.text("url", required=True),
-            provider=fields.text("provider") or Video.Provider.OTHER,
-            thumbnail_url=fields.text("thumbnail_url"),
-            duration=duration,
-        )
-
-    def _resource(self, fields):
-        return ExternalResource(
-            title=fields.text("title", required=True),
-            url=fields.text("url", required=True),
-            description=fields.text("description"),
-        )
-
-    def _notes(self, items, story):
-        notes = []
-        for where, item in items:
-            fields = Fields(item, where)
-            note = StoryNote(
-                story=story,
-                kind=fields.text("kind") or StoryNote.Kind.UPDATE,
-                text=fields.text("text", required=True),
-                created_at=fields.datetime("created_at", required=True),
-            )
-            fields.done()
-            validate(note, where, exclude=["story"])
-            notes.append(note)
-        StoryNote.objects.bulk_create(notes)
-
-    def _timeline(self, fields, entries_context):
-        """First pass (entries_context None): the timeline row. Second pass: its entries."""
-        slug = fields.text("slug", required=True)
-        if entries_context is None:
-            values = {
-                "title": fields.text("title", required=True),
-                "description": fields.text("description"),
-            }
-            fields.get("entries", list)  # read in the second pass, once sources exist
-            fields.done()
-            # The slug is the key looked up, the title required text: no constraint queries.
-            return self._upsert({}, Timeline, {"slug": slug}, values, fields.where, thorough=False)
-
-        timeline, sources, outlets = entries_context
-        TimelineEntry.objects.filter(timeline=timeline).delete()
-        entries, cited = [], []
-        for position, (where, item) in enumerate(fields.items("entries"), start=1):
-            entry_fields = Fields(item, where)
-            date, precision = parse_entry_date(
-                entry_fields.get("date", (str, int, dt.date), required=True),
-                entry_fields.at("date"),
-            )
-            given = entry_fields.text("precision")
-            if given == TimelineEntry.Precision.FUTURE:
-                precision = given
-            elif given and given != precision:
-                raise DocumentError(
-                    entry_fields.at("precision"),
-                    f"{given!r} does not match the date (write the date as 2016, 2025-10 or "
-                    "2025-12-11; only 'future' is given separately)",
-                )
-            entry = TimelineEntry(
-                timeline=timeline,
-                position=position,
-                date=date,
-                precision=precision,
-                text=entry_fields.text("text", required=True),
-            )
-            articles = [
-                source.article for source in self._citations(entry_fields, sources, "entry")
-            ]
-            for extra_where, extra in entry_fields.items("cites_articles"):
-                extra_fields = Fields(extra, extra_where)
-                article = self._article(extra_fields, outlets)
-                extra_fields.done()
-                if article in articles:
-                    raise DocumentError(extra_where, "the entry already cites this article")
-                articles.append(article)
-            entry_fields.done()
-            validate(entry, where, exclude=["timeline"])
-            entry.render()
-            entries.append(entry)
-            cited.append(articles)
-        TimelineEntry.objects.bulk_create(entries)
-        EntryCitation.objects.bulk_create(
-            EntryCitation(entry=entry, article=article)
-            for entry, articles in zip(entries, cited, strict=True)
-            for article in articles
-        )
-        return timeline
+        and not _holds_a_part(field.annotation)
+    }
 
 
-def record_revisions(written, batch_size=200):
-    """Keep each loaded story (with its timeline, and the outlets, feeds and articles its
-    file changed) in History as a revision naming the file, as an admin save is kept: one
-    answer to "who changed this and when"."""
-    for start in range(0, len(written), batch_size):
-        batch = written[start : start + batch_size]
-        # Everything a revision holds, a query a relation; what citations name (their
-        # source's or article's outlet and title) is joined from what is read already.
-        stories = (
-            Story.objects.select_related("hero_image")
-            .prefetch_related(
-                "feeds",
-                "sources__article__outlet",
-                "key_points__citation_links",
-                "videos",
-                "resources",
-                "notes",
-            )
-            .in_bulk([story_id for story_id, _, _ in batch])
-        )
-        timelines = Timeline.objects.prefetch_related("entries__citation_links").in_bulk(
-            {story.timeline_id for story in stories.values()} - {None}
-        )
-        sources = {
-            source.pk: source for story in stories.values() for source in story.sources.all()
-        }
-        articles = {source.article_id: source.article for source in sources.values()}
-        entry_links = [
-            link
-            for timeline in timelines.values()
-            for entry in timeline.entries.all()
-            for link in entry.citation_links.all()
-        ]
-        missing = {link.article_id for link in entry_links} - set(articles)
-        articles |= Article.objects.select_related("outlet").in_bulk(missing)
-        for story in stories.values():
-            for point in story.key_points.all():
-                for link in point.citation_links.all():
-                    link.source = sources[link.source_id]
-        for link in entry_links:
-            link.article = articles[link.article_id]
-        history.record(
-            [
-                (
-                    f"Loaded from {origin} (load_stories)",
-                    [stories[story_id], timelines.get(stories[story_id].timeline_id), *shared],
-                )
-                for story_id, origin, shared in batch
-            ]
-        )
+def _holds_a_part(annotation):
+    return any(
+        isinstance(kind, type) and issubclass(kind, BaseModel)
+        for kind in getattr(annotation, "__args__", ())
+    )
 
 
-def load_documents(documents):
-    """Load (origin, data) pairs atomically; returns {origin: outcome}.
-
-    Raises DocumentError with the origin prefixed; nothing is written then.
-    """
-    loader, results = Loader(), {}
-    # Pages are rebuilt once, at the end: a timeline or feed shared by many stories once.
-    with transaction.atomic(), derived.batch():
-        for origin, data in documents:
-            try:
-                results[origin] = loader.load(data, origin)
-            except DocumentError as exc:
-                raise DocumentError(
-                    f"{origin}: {exc.where}" if exc.where else origin, exc.message
-                ) from exc
-            except DatabaseError as exc:  # a constraint, or a value the database cannot store
-                raise DocumentError(origin, f"the database refused the document: {exc}") from exc
-        record_revisions(loader.written)
-    return results
-
-
-# --- Writing a document --------------------------------------------------------------------
-
-
-def iso(value):
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
-
-
-def clean(mapping):
-    """Leave out empty optional fields, so that dumped files read like hand-written ones."""
-    return {key: value for key, value in mapping.items() if value not in ("", None, [])}
+# --- The database as a document ---------------------------------------------------------------
 
 
 def stories_for_dump():
+    """Stories with everything document_of() reads, a query a relation."""
     return Story.objects.select_related("hero_image", "timeline").prefetch_related(
         "feeds",
         "sources__article__outlet",
@@ -749,117 +170,510 @@ def stories_for_dump():
     )
 
 
-def dump_story(story):
-    story = stories_for_dump().get(pk=story.pk)
+def document_of(story):
+    """The schema.Story the database holds for `story` (read through stories_for_dump())."""
     sources = list(story.sources.all())
-    numbers = {source.pk: n for n, source in enumerate(sources, start=1)}
-    by_article = {source.article_id: n for n, source in enumerate(sources, start=1)}
-    outlets = {}
-
-    def article_doc(article):
-        outlets[article.outlet.slug] = clean(
-            {
-                "slug": article.outlet.slug,
-                "name": article.outlet.name,
-                "website": article.outlet.website,
-            }
-        )
-        return clean(
-            {
-                "url": article.url,
-                "outlet": article.outlet.slug,
-                "title": article.title,
-                "author": article.author,
-                "published_at": iso(article.published_at),
-            }
-        )
-
-    document = {
-        "slug": story.slug,
-        "headline": story.headline,
-        "summary": story.summary,
-        "status": story.status,
-        "published_at": iso(story.published_at),
-        "updated_at": iso(story.updated_at),
-        "feeds": [
-            clean(
-                {
-                    "slug": feed.slug,
-                    "name": feed.name,
-                    "description": feed.description,
-                    "nav_position": feed.nav_position,
-                    "is_homepage": feed.is_homepage or None,
-                }
-            )
-            for feed in sorted(story.feeds.all(), key=lambda feed: feed.slug)
-        ],
-    }
-    hero = getattr(story, "hero_image", None)
-    if hero is not None:
-        document["hero_image"] = clean(
-            {
-                "image": hero.image.name,
-                "image_url": hero.image_url,
-                "alt_text": hero.alt_text,
-                "caption": hero.caption,
-                "credit": hero.credit,
-                "source_name": hero.source_name,
-                "source_url": hero.source_url,
-                "full_size_url": hero.full_size_url,
-            }
-        )
-    document["outlets"] = []  # filled in below, once every cited article is known
-    document["sources"] = [article_doc(source.article) for source in sources]
-    document["key_points"] = [
-        {
-            "heading": kp.heading,
-            "body": kp.body,
-            "cites": sorted(numbers[link.source_id] for link in kp.citation_links.all()),
-        }
-        for kp in story.key_points.all()
-    ]
-    document["videos"] = [
-        clean(
-            {
-                "title": video.title,
-                "url": video.url,
-                "provider": video.provider,
-                "thumbnail_url": video.thumbnail_url,
-                "duration": str(video.duration) if video.duration is not None else None,
-            }
-        )
-        for video in story.videos.all()
-    ]
-    document["resources"] = [
-        clean({"title": r.title, "url": r.url, "description": r.description})
-        for r in story.resources.all()
-    ]
-    document["notes"] = [
-        {"kind": note.kind, "text": note.text, "created_at": iso(note.created_at)}
-        for note in sorted(story.notes.all(), key=lambda note: (note.created_at, note.pk))
-    ]
+    number_of_source = {source.pk: n for n, source in enumerate(sources, start=1)}
+    number_of_article = {source.article_id: n for n, source in enumerate(sources, start=1)}
+    articles = [source.article for source in sources]
+    timeline = None
     if story.timeline is not None:
         entries = []
         for entry in story.timeline.entries.all():
             links = entry.citation_links.all()
-            entry_doc = {"date": format_entry_date(entry)}
-            if entry.precision == TimelineEntry.Precision.FUTURE:
-                entry_doc["precision"] = entry.precision
-            entry_doc["text"] = entry.text
-            entry_doc["cites"] = sorted(
-                by_article[link.article_id] for link in links if link.article_id in by_article
+            extras = [link.article for link in links if link.article_id not in number_of_article]
+            articles += extras
+            entries.append(
+                schema.Entry.of(
+                    entry,
+                    date=schema.format_entry_date(entry.date, entry.precision),
+                    precision=entry.precision,
+                    cites=[
+                        number_of_article[link.article_id]
+                        for link in links
+                        if link.article_id in number_of_article
+                    ],
+                    cites_articles=[schema.Article.of(article) for article in extras],
+                )
             )
-            entry_doc["cites_articles"] = [
-                article_doc(link.article) for link in links if link.article_id not in by_article
-            ]
-            entries.append(clean(entry_doc))
-        document["timeline"] = clean(
-            {
-                "slug": story.timeline.slug,
-                "title": story.timeline.title,
-                "description": story.timeline.description,
-                "entries": entries,
-            }
+        timeline = schema.Timeline.of(story.timeline, entries=entries)
+    hero = getattr(story, "hero_image", None)
+    outlets = {article.outlet.slug: article.outlet for article in articles}
+    notes = sorted(story.notes.all(), key=lambda note: (note.created_at, note.pk))
+    return schema.Story.of(
+        story,
+        feeds=[schema.Feed.of(feed) for feed in story.feeds.all()],
+        hero_image=schema.HeroImage.of(hero) if hero is not None else None,
+        outlets=[schema.Outlet.of(outlet) for outlet in outlets.values()],
+        sources=[schema.Article.of(article) for article in articles[: len(sources)]],
+        key_points=[
+            schema.KeyPoint.of(
+                point,
+                cites=[number_of_source[link.source_id] for link in point.citation_links.all()],
+            )
+            for point in story.key_points.all()
+        ],
+        videos=[schema.Video.of(video) for video in story.videos.all()],
+        resources=[schema.Resource.of(resource) for resource in story.resources.all()],
+        notes=[schema.Note.of(note) for note in notes],
+        timeline=timeline,
+    )
+
+
+def dump_story(story):
+    """The document of one story, as its file holds it."""
+    return document_of(stories_for_dump().get(pk=story.pk)).dump()
+
+
+def documents_of(stories, chunk_size=200):
+    """(story, schema.Story) for each of `stories`, read a chunk at a time."""
+    for story in stories_for_dump().filter(pk__in=stories.values("pk")).iterator(chunk_size):
+        yield story, document_of(story)
+
+
+# --- Loading -----------------------------------------------------------------------------------
+
+
+def load_documents(documents, progress=None):
+    """Load (origin, data) pairs atomically; returns {origin: outcome}, where an outcome is
+    "created", "updated" or "unchanged". progress(n), if given, hears of every n stories
+    written.
+
+    Raises DocumentError with the origin prefixed; nothing is written then.
+    """
+    stories = []
+    for origin, data in documents:
+        try:
+            stories.append((origin, parse(data)))
+        except DocumentError as exc:
+            raise exc.at(origin) from exc
+    check_together(stories)
+    loader = Loader()
+    # Pages are rebuilt once, at the end: a timeline or feed shared by many stories once.
+    with transaction.atomic(), derived.batch():
+        for start in range(0, len(stories), BATCH):
+            batch = stories[start : start + BATCH]
+            try:
+                loader.load(batch)
+            except DatabaseError as exc:  # a constraint, or a value the database cannot store
+                names = batch[0][0] if len(batch) == 1 else f"{batch[0][0]} … {batch[-1][0]}"
+                raise DocumentError(names, f"the database refused the documents: {exc}") from exc
+            if progress is not None:
+                progress(len(batch))
+    return loader.results
+
+
+def check_together(stories):
+    """What no one document can check: one file per story, and every row that documents
+    share (feed, outlet, article, timeline) described alike in each."""
+    first = {}
+    for origin, story in stories:
+        seen_in = first.setdefault(("story", story.slug), origin)
+        if seen_in != origin:
+            raise DocumentError(
+                f"{origin}: slug", f"{story.slug!r} is also the slug of the story in {seen_in}"
+            )
+        for where, kind, key, value in shared_rows(story):
+            seen_in, seen = first.setdefault((kind, key), (origin, value))
+            if seen != value:
+                raise DocumentError(
+                    f"{origin}: {where}",
+                    f"{kind} {key!r} differs from the same {kind} in {seen_in}: "
+                    "give it the same details in every file",
+                )
+
+
+def shared_rows(story):
+    """(place, kind, key, content) of each shared row a document describes."""
+    for i, feed in enumerate(story.feeds):
+        yield f"feeds[{i}]", "feed", feed.slug, feed
+    for i, outlet in enumerate(story.outlets):
+        yield f"outlets[{i}]", "outlet", outlet.slug, outlet
+    for where, article in story.articles_with_places():
+        yield schema.where_of(where), "article", article.url, article
+    if story.timeline is not None:
+        yield "timeline", "timeline", story.timeline.slug, timeline_content(story)
+
+
+def timeline_content(story):
+    """A story's timeline in terms that do not depend on the story: cited URLs, not numbers."""
+    timeline = story.timeline
+    entries = [
+        (*entry.stored_date, entry.text, tuple(urls))
+        for entry, urls in zip(timeline.entries, story.entry_citations(), strict=True)
+    ]
+    return (timeline.title, timeline.description, tuple(entries))
+
+
+def stored_timeline_content(timeline):
+    """timeline_content() of a timeline as the database holds it (entries prefetched)."""
+    entries = [
+        (
+            entry.date,
+            entry.precision,
+            entry.text,
+            tuple(sorted(link.article.url for link in entry.citation_links.all())),
         )
-    document["outlets"] = [outlets[slug] for slug in sorted(outlets)]
-    return clean(document)
+        for entry in timeline.entries.all()
+    ]
+    return (timeline.title, timeline.description, tuple(entries))
+
+
+def media_file_exists(name):
+    try:
+        return default_storage.exists(name)
+    except SuspiciousFileOperation:  # a path outside MEDIA_ROOT
+        return False
+
+
+class Loader:
+    """Writes validated documents, a batch at a time; remembers shared rows across batches."""
+
+    def __init__(self):
+        # Shared rows already written or found as the documents say, by their key.
+        self.known = {Feed: {}, Outlet: {}, Article: {}, Timeline: {}}
+        self.results = {}
+
+    def load(self, batch):
+        batch = self._with_known_outlets(batch)
+        stored = {
+            story.slug: story
+            for story in stories_for_dump().filter(slug__in=[story.slug for _, story in batch])
+        }
+        changed = []
+        for origin, document in batch:
+            story = stored.get(document.slug)
+            if story is not None and document_of(story) == document:
+                self.results[origin] = "unchanged"
+            else:
+                self.results[origin] = "updated" if story is not None else "created"
+                changed.append((origin, document, story))
+        if changed:
+            Writer(self, changed).write()
+
+    def _with_known_outlets(self, batch):
+        """Documents naming a new outlet slug for an outlet the newsroom has under another
+        name its case only differs from ("bbc" is "BBC"), rewritten to name that outlet."""
+        slugs = {o.slug for _, story in batch for o in story.outlets} - self.known[Outlet].keys()
+        if not slugs:
+            return batch
+        stored = set(Outlet.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        new = {o.slug: o for _, story in batch for o in story.outlets if o.slug in slugs - stored}
+        if not new:
+            return batch
+        names = {outlet.name.strip().lower() for outlet in new.values()}
+        same_name = {
+            outlet.name_key: outlet
+            for outlet in Outlet.objects.annotate(name_key=Lower(Trim("name"))).filter(
+                name_key__in=names
+            )
+        }
+        renamed = {
+            slug: same_name[outlet.name.strip().lower()]
+            for slug, outlet in new.items()
+            if outlet.name.strip().lower() in same_name
+        }
+        if not renamed:
+            return batch
+        return [
+            (origin, renaming_outlets(story, renamed) if story.outlets else story)
+            for origin, story in batch
+        ]
+
+
+def renaming_outlets(story, renamed):
+    """The document with outlets `renamed` ({its slug: stored Outlet}) named as stored."""
+    if not any(outlet.slug in renamed for outlet in story.outlets):
+        return story
+    data = story.model_dump()
+    for outlet in data["outlets"]:
+        if outlet["slug"] in renamed:
+            outlet.update(schema.Outlet.of(renamed[outlet["slug"]]).model_dump())
+    articles = [*data["sources"]]
+    for entry in (data["timeline"] or {}).get("entries", []):
+        articles += entry["cites_articles"]
+    for article in articles:
+        if article["outlet"] in renamed:
+            article["outlet"] = renamed[article["outlet"]].slug
+    return schema.Story.model_validate(data)
+
+
+class Writer:
+    """One batch of changed documents written: shared rows, stories, their items, timelines,
+    History. Bulk reads and writes throughout: a few dozen queries whatever the batch size."""
+
+    def __init__(self, loader, changed):
+        self.loader = loader
+        self.changed = changed  # (origin, document, stored story or None)
+        self.now = timezone.now()
+        self.written = set()  # (model, pk) of shared rows created or updated
+        # What History's revisions follow, as written: not read back (history.Followed).
+        self.followed = history.Followed()
+        self.updated_stories = []  # ids of stories that existed before
+
+    def write(self):
+        feeds = self._feeds()
+        outlets = self._upsert(
+            Outlet,
+            "slug",
+            {o.slug: columns(o) for _, d, _ in self.changed for o in d.outlets},
+        )
+        articles = self._upsert(
+            Article,
+            "url",
+            {
+                article.url: columns(article, outlet=outlets[article.outlet])
+                for _, document, _ in self.changed
+                for _, article in document.articles_with_places()
+            },
+            related=["outlet"],
+        )
+        timelines = self._upsert(
+            Timeline,
+            "slug",
+            {
+                d.timeline.slug: columns(d.timeline)
+                for _, d, _ in self.changed
+                if d.timeline is not None
+            },
+        )
+        stories = self._stories(timelines)
+        self._feed_memberships(stories, feeds)
+        self._items(stories, articles)
+        self._timeline_entries(timelines, articles)
+        self._record(stories, feeds, outlets, articles, timelines)
+
+    # Shared rows --------------------------------------------------------------------------
+
+    def _feeds(self):
+        wanted = {f.slug: columns(f) for _, d, _ in self.changed for f in d.feeds}
+        homepages = [slug for slug, values in wanted.items() if values["is_homepage"]]
+        if homepages:
+            other = Feed.objects.filter(is_homepage=True).exclude(slug=homepages[0]).first()
+            if other is not None or len(homepages) > 1:
+                slug = homepages[0] if other is not None else homepages[1]
+                other = other.slug if other is not None else homepages[0]
+                origin, i = next(
+                    (origin, i)
+                    for origin, d, _ in self.changed
+                    for i, feed in enumerate(d.feeds)
+                    if feed.slug == slug
+                )
+                raise DocumentError(
+                    f"{origin}: feeds[{i}].is_homepage",
+                    f"the feed {other!r} is already the home page feed",
+                )
+        return self._upsert(Feed, "slug", wanted)
+
+    def _upsert(self, model, key, wanted, related=()):
+        """{key: row} for every key wanted, each row holding the values wanted: read in one
+        query, created in one, updated in one. Rows found as wanted earlier in the load
+        are not read again."""
+        known = self.loader.known[model]
+        # The key is looked up, not written: it is what makes the row this row.
+        todo = {
+            k: {name: value for name, value in values.items() if name != key}
+            for k, values in wanted.items()
+            if k not in known
+        }
+        rows = model.objects.all()
+        if related:
+            rows = rows.select_related(*related)
+        rows = rows.in_bulk(list(todo), field_name=key)
+        new, updated = [], []
+        for k, values in todo.items():
+            row = rows.get(k)
+            if row is None:
+                row = model(**{key: k}, **values)
+                new.append(row)
+            elif any(getattr(row, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(row, name, value)
+                updated.append(row)
+            known[k] = row
+        if updated:
+            self._update(model, updated, list(next(iter(todo.values()))))
+        model.objects.bulk_create(new)
+        self.written.update((model, row.pk) for row in [*new, *updated])
+        return {k: known[k] for k in wanted}
+
+    def _update(self, model, rows, fields):
+        """bulk_update, moving each row's version on as its save() would (Versioned), and
+        its modification time (auto_now, which bulk_update leaves alone)."""
+        stamped = [f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
+        versions = [row.version for row in rows]
+        for row in rows:
+            row.version = F("version") + 1
+            for name in stamped:
+                setattr(row, name, self.now)
+        model.objects.bulk_update(rows, [*fields, "version", *stamped])
+        for row, version in zip(rows, versions, strict=True):
+            row.version = version + 1
+
+    # Stories and their items -------------------------------------------------------------
+
+    def _stories(self, timelines):
+        new, updated, stories = [], [], []
+        for _, document, story in self.changed:
+            values = columns(
+                document,
+                timeline=timelines[document.timeline.slug] if document.timeline else None,
+            )
+            if story is None:
+                story = Story(**values)
+                new.append(story)
+            else:
+                for name, value in values.items():
+                    setattr(story, name, value)
+                updated.append(story)
+            stories.append(story)
+        if updated:
+            self._update(Story, updated, list(values))
+        Story.objects.bulk_create(new)
+        self.updated_stories = [story.pk for story in updated]
+        return stories
+
+    def _feed_memberships(self, stories, feeds):
+        """The stories' feeds (their listings follow, newsroom.derived)."""
+        Membership = Story.feeds.through
+        Membership.objects.filter(story__in=self.updated_stories).delete()
+        memberships = []
+        for story, (_, document, _) in zip(stories, self.changed, strict=True):
+            story_feeds = [feeds[feed.slug] for feed in document.feeds]
+            self.followed.set(story, "feeds", story_feeds)
+            memberships += [Membership(story=story, feed=feed) for feed in story_feeds]
+        Membership.objects.bulk_create(memberships)
+
+    def _items(self, stories, articles):
+        """Every item of each story, replaced wholesale: the document is the whole truth."""
+        updated = self.updated_stories
+        _delete(KeyPointCitation.objects.filter(key_point__story__in=updated))
+        for model in (KeyPoint, HeroImage, Source, Video, ExternalResource, StoryNote):
+            _delete(model.objects.filter(story__in=updated))
+        images, sources, points, videos, resources, notes = [], [], [], [], [], []
+        for story, (origin, document, _) in zip(stories, self.changed, strict=True):
+            image = None
+            if document.hero_image is not None:
+                image = HeroImage(story=story, **columns(document.hero_image))
+                if image.image and not media_file_exists(image.image.name):
+                    raise DocumentError(
+                        f"{origin}: hero_image.image",
+                        f"no uploaded file {image.image.name!r} in media",
+                    )
+                images.append(image)
+            Story.hero_image.related.set_cached_value(story, image)
+            story_sources = [
+                Source(story=story, article=articles[article.url], position=position)
+                for position, article in enumerate(document.sources, start=1)
+            ]
+            story_points = [
+                KeyPoint(story=story, position=position, **columns(point))
+                for position, point in enumerate(document.key_points, start=1)
+            ]
+            for point, given in zip(story_points, document.key_points, strict=True):
+                point.render()
+                point.cited = [story_sources[n - 1] for n in given.cites]
+            items = {
+                "sources": story_sources,
+                "key_points": story_points,
+                "videos": [
+                    Video(story=story, position=position, **columns(video))
+                    for position, video in enumerate(document.videos, start=1)
+                ],
+                "resources": [
+                    ExternalResource(story=story, position=position, **columns(resource))
+                    for position, resource in enumerate(document.resources, start=1)
+                ],
+                "notes": [StoryNote(story=story, **columns(note)) for note in document.notes],
+            }
+            for name, rows in items.items():
+                self.followed.set(story, name, rows)
+            sources += story_sources
+            points += story_points
+            videos += items["videos"]
+            resources += items["resources"]
+            notes += items["notes"]
+        HeroImage.objects.bulk_create(images)
+        Source.objects.bulk_create(sources)
+        KeyPoint.objects.bulk_create(points)
+        citations = []
+        for point in points:
+            links = [KeyPointCitation(key_point=point, source=source) for source in point.cited]
+            self.followed.set(point, "citation_links", links)
+            citations += links
+        KeyPointCitation.objects.bulk_create(citations)
+        Video.objects.bulk_create(videos)
+        ExternalResource.objects.bulk_create(resources)
+        StoryNote.objects.bulk_create(notes)
+
+    def _timeline_entries(self, timelines, articles):
+        """Rewrite the entries of each timeline whose documents say otherwise than the
+        database; returns the ids of timelines whose page changes."""
+        wanted = {d.timeline.slug: timeline_content(d) for _, d, _ in self.changed if d.timeline}
+        rows = {slug: timelines[slug] for slug in wanted}
+        stored = Timeline.objects.filter(
+            pk__in=[row.pk for row in rows.values()]
+        ).prefetch_related("entries__citation_links__article__outlet")
+        stored = {timeline.pk: timeline for timeline in stored}
+        rewrite, changed = [], set()
+        for slug, content in wanted.items():
+            row = rows[slug]
+            if (Timeline, row.pk) in self.written:
+                changed.add(row.pk)
+            found = stored.get(row.pk)
+            if found is not None and stored_timeline_content(found) == content:
+                self.followed.set(row, "entries", list(found.entries.all()))
+            else:
+                rewrite.append((row, content))
+                changed.add(row.pk)
+        old = [row.pk for row, _ in rewrite]
+        _delete(EntryCitation.objects.filter(entry__timeline__in=old))
+        _delete(TimelineEntry.objects.filter(timeline__in=old))
+        entries = []
+        for row, content in rewrite:
+            rows_of_timeline = []
+            for position, (date, precision, text, urls) in enumerate(content[2], start=1):
+                new = TimelineEntry(
+                    timeline=row, position=position, date=date, precision=precision, text=text
+                )
+                new.render()
+                new.cited = [articles[url] for url in urls]
+                rows_of_timeline.append(new)
+            self.followed.set(row, "entries", rows_of_timeline)
+            entries += rows_of_timeline
+        TimelineEntry.objects.bulk_create(entries)
+        citations = []
+        for entry in entries:
+            links = [EntryCitation(entry=entry, article=article) for article in entry.cited]
+            self.followed.set(entry, "citation_links", links)
+            citations += links
+        EntryCitation.objects.bulk_create(citations)
+        return changed
+
+    # Pages and History --------------------------------------------------------------------
+
+    def _record(self, stories, feeds, outlets, articles, timelines):
+        """A History revision per story, naming its file, with the shared rows its file
+        created or changed (each row in the first revision that names it)."""
+        claimed = set()
+        revisions = []
+        for story, (origin, document, _) in zip(stories, self.changed, strict=True):
+            named = [
+                *(feeds[f.slug] for f in document.feeds),
+                *(outlets[o.slug] for o in document.outlets),
+                *(articles[a.url] for _, a in document.articles_with_places()),
+            ]
+            shared = []
+            for row in named:
+                key = (type(row), row.pk)
+                if key in self.written and key not in claimed:
+                    claimed.add(key)
+                    shared.append(row)
+            timeline = timelines[document.timeline.slug] if document.timeline else None
+            revisions.append((f"Loaded from {origin} (load_stories)", [story, timeline, *shared]))
+        history.record(revisions, self.followed)
+
+
+def _delete(queryset):
+    """Delete the rows a document replaces (the derived-data seam hears of each)."""
+    return queryset.delete()

@@ -26,6 +26,7 @@ from django.utils.html import escape
 
 from newsroom import derived
 from newsroom.shows import declared
+from stories.documents import dump_story, write_file
 from stories.models import PreviousSlug, Story, StoryNote
 from tests.admin_helpers import error_text, form_data
 from timelines.models import Timeline
@@ -76,7 +77,7 @@ def shown_text_field(model, row, html):
             and not field.choices
             and not isinstance(field, models.SlugField | models.URLField)
             and isinstance(value, str)
-            and len(value) > 3
+            and len(value) >= 3
             and escape(value) in html
         ):
             return field
@@ -172,6 +173,38 @@ def test_an_edit_in_the_admin_changes_the_page_readers_are_served(
     response = admin_client.post(url, data)
 
     assert response.status_code == 302, error_text(response)
+    served = pages(client, seed)
+    assert marker in "".join(served)
+    assert served == rebuilt_from_scratch(client, seed)
+
+
+def replaced(document, old, new):
+    """The document with every text equal to `old` made `new`; and how many there were."""
+    if isinstance(document, dict):
+        pairs = [(key, *replaced(value, old, new)) for key, value in document.items()]
+        return {key: value for key, value, _ in pairs}, sum(count for *_, count in pairs)
+    if isinstance(document, list):
+        pairs = [replaced(value, old, new) for value in document]
+        return [value for value, _ in pairs], sum(count for _, count in pairs)
+    return (new, 1) if document == old else (document, 0)
+
+
+@pytest.mark.parametrize("model", shown_models(), ids=lambda model: model._meta.label)
+def test_an_edit_through_the_loader_changes_the_page_readers_are_served(
+    client, seed, model, tmp_path
+):
+    row = a_row_on_the_page(model, seed)
+    field = shown_text_field(model, row, "".join(pages(client, seed)))
+    if field is None:
+        pytest.skip(f"{model._meta.label} has no text of its own on the page")
+    old, marker = getattr(row, field.attname), f"Edited {model._meta.model_name} in a file"
+    document, found = replaced(dump_story(Story.objects.get(pk=seed.pk)), old, marker)
+    assert found, f"the story file does not hold {model._meta.label}.{field.name}"
+    path = tmp_path / "story.yaml"
+    write_file(path, document)
+
+    call_command("load_stories", str(path), verbosity=0)
+
     served = pages(client, seed)
     assert marker in "".join(served)
     assert served == rebuilt_from_scratch(client, seed)

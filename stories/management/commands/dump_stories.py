@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from stories.documents import dump_story, write_file
+from stories.documents import documents_of, write_file
 from stories.models import Story
 
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
             raise CommandError(f"{folder}: exists and is not a folder")
         folder.mkdir(parents=True, exist_ok=True)
         count = 0
-        for story in Story.objects.order_by("pk").iterator(chunk_size=200):
-            write_file(folder / f"{story.slug}.yaml", dump_story(story))
+        for story, document in documents_of(Story.objects.order_by("pk")):
+            write_file(folder / f"{story.slug}.yaml", document)
             count += 1
         self.stdout.write(self.style.SUCCESS(f"Wrote {count} stories to {folder}."))

@@ -1,11 +1,17 @@
 """Load story documents (YAML or JSON, one story per file) into the database."""
 
+import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from stories.documents import SUFFIXES, DocumentError, load_documents, read_file
+
+OUTCOMES = ("created", "updated", "unchanged")
 
 
 class DryRun(Exception):
@@ -26,35 +32,69 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, paths, dry_run=False, **options):
+        started = time.perf_counter()
         files = collect_files(paths)
-        documents = []
-        for path in files:
+        show_progress = self.stdout.isatty() and options["verbosity"] > 0
+        with progress_bar(show_progress) as progress:
+            reading = progress.add_task("Reading files", total=len(files))
+            documents = []
+            for path in files:
+                try:
+                    documents.append((str(path), read_file(path)))
+                except DocumentError as exc:
+                    raise CommandError(f"{exc.at(path)}. Nothing was loaded.") from exc
+                progress.advance(reading)
+            writing = progress.add_task("Writing stories", total=len(files))
             try:
-                documents.append((str(path), read_file(path)))
+                with transaction.atomic():
+                    results = load_documents(
+                        documents, progress=lambda n: progress.advance(writing, n)
+                    )
+                    if dry_run:
+                        raise DryRun
+            except DryRun:
+                self.stdout.write(
+                    self.style.SUCCESS(f"{len(files)} file(s) are valid; nothing written.")
+                )
+                return
             except DocumentError as exc:
-                where = f"{path}: {exc.where}" if exc.where else str(path)
-                raise CommandError(f"{where}: {exc.message}") from exc
-        try:
-            with transaction.atomic():
-                results = load_documents(documents)
-                if dry_run:
-                    raise DryRun
-        except DryRun:
-            self.stdout.write(
-                self.style.SUCCESS(f"{len(files)} file(s) are valid; nothing written.")
-            )
-            return
-        except DocumentError as exc:
-            raise CommandError(f"{str(exc).rstrip('.')}. Nothing was loaded.") from exc
+                raise CommandError(f"{str(exc).rstrip('.')}. Nothing was loaded.") from exc
 
-        counts = {
-            outcome: list(results.values()).count(outcome) for outcome in set(results.values())
-        }
         if options["verbosity"] > 1:
             for origin, outcome in results.items():
                 self.stdout.write(f"  {outcome:9} {origin}")
-        summary = ", ".join(f"{counts.get(k, 0)} {k}" for k in ("created", "updated", "unchanged"))
-        self.stdout.write(self.style.SUCCESS(f"Loaded {len(results)} stories: {summary}."))
+        outcomes = list(results.values())
+        summary = ", ".join(f"{outcomes.count(outcome)} {outcome}" for outcome in OUTCOMES)
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {len(results)} stories: {summary}. "
+                f"{elapsed:.1f} s, {len(results) / max(elapsed, 1e-9):.0f} stories/s."
+            )
+        )
+
+
+class NoProgress:
+    """What progress_bar() gives where no one watches: a bar that shows nothing."""
+
+    def add_task(self, *args, **kwargs):
+        return None
+
+    def advance(self, *args, **kwargs):
+        pass
+
+
+def progress_bar(shown):
+    if not shown:
+        return nullcontext(NoProgress())
+    return Progress(
+        TextColumn("{task.description:16}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(),
+        transient=True,
+    )
 
 
 def collect_files(paths):
@@ -62,7 +102,9 @@ def collect_files(paths):
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file() and is_story(p)
+            )
             if not found:
                 raise CommandError(f"{path}: no .yaml, .yml or .json story files in this folder")
             files.extend(found)
@@ -73,3 +115,8 @@ def collect_files(paths):
         else:
             raise CommandError(f"{path}: no such file or folder")
     return files
+
+
+def is_story(path):
+    """Not the JSON Schema published beside the stories (fixtures/story.schema.json)."""
+    return not path.name.endswith(".schema.json")
