@@ -571,7 +571,6 @@ class Writer:
                 for position, point in enumerate(document.key_points, start=1)
             ]
             for point, given in zip(story_points, document.key_points, strict=True):
-                point.render()
                 point.cited = [story_sources[n - 1] for n in given.cites]
             items = {
                 "sources": story_sources,
@@ -636,7 +635,6 @@ class Writer:
                 new = TimelineEntry(
                     timeline=row, position=position, date=date, precision=precision, text=text
                 )
-                new.render()
                 new.cited = [articles[url] for url in urls]
                 rows_of_timeline.append(new)
             self.followed.set(row, "entries", rows_of_timeline)

@@ -127,8 +127,6 @@ def sized_story(db):
             for i, article in enumerate(articles[:sources], start=1)
         )
         points = [KeyPointFactory.build(story=story, position=i) for i in range(key_points)]
-        for point in points:
-            point.render()
         points = KeyPoint.objects.bulk_create(points)
         KeyPointCitation.objects.bulk_create(
             KeyPointCitation(key_point=point, source=source_rows[(i + step) % sources])
@@ -143,8 +141,6 @@ def sized_story(db):
             )
             for i in range(entries)
         ]
-        for row in rows:
-            row.render()
         rows = TimelineEntry.objects.bulk_create(rows)
         EntryCitation.objects.bulk_create(
             EntryCitation(entry=row, article=article)

@@ -244,8 +244,6 @@ def seed_shaped_story(*, feeds=None, outlets=None, **kwargs):
     key_points = [
         KeyPointFactory.build(story=story, position=i) for i in range(1, SEED_KEY_POINTS + 1)
     ]
-    for key_point in key_points:
-        key_point.render()  # bulk_create skips save(), which renders
     key_points = KeyPoint.objects.bulk_create(key_points)
     KeyPointCitation.objects.bulk_create(
         KeyPointCitation(key_point=key_point, source=source)
@@ -264,8 +262,6 @@ def seed_shaped_story(*, feeds=None, outlets=None, **kwargs):
         TimelineEntryFactory.build(timeline=timeline, date=date, precision=precision, position=i)
         for i, (date, precision) in enumerate(SEED_TIMELINE, start=1)
     ]
-    for entry in entries:
-        entry.render()
     entries = TimelineEntry.objects.bulk_create(entries)
     EntryCitation.objects.bulk_create(
         EntryCitation(entry=entry, article=articles[(i + step) % SEED_SOURCES])
