@@ -32,7 +32,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.utils import timezone
 
@@ -116,8 +116,8 @@ def _rebuild_stories(ids):
     # Each batch is read in full before its pages are written (SQLite cannot read a table
     # while it writes it); a story deleted in the meantime is simply not there.
     for batch in itertools.batched(sorted(filter(None, ids)), REBUILD_BATCH):
-        for story in list(read.filter(pk__in=batch)):
-            _store(Story, story.pk, story_pages.columns(story))
+        stories = list(read.filter(pk__in=batch))
+        _store(Story, [(story.pk, story_pages.columns(story)) for story in stories])
 
 
 def _rebuild_timelines(ids):
@@ -125,14 +125,31 @@ def _rebuild_timelines(ids):
     for batch in itertools.batched(sorted(filter(None, ids)), REBUILD_BATCH):
         timelines = list(read.filter(pk__in=batch))
         articles = timeline_pages.read_articles(timelines)
-        for timeline in timelines:
-            _store(Timeline, timeline.pk, timeline_pages.columns(timeline, articles))
+        _store(
+            Timeline,
+            [(t.pk, timeline_pages.columns(t, articles)) for t in timelines],
+        )
 
 
-def _store(model, pk, columns):
-    model.objects.filter(pk=pk).update(
-        **columns, render_fingerprint=fingerprint(), modified_at=timezone.now()
+def _store(model, pages):
+    """Write (pk, columns) for a batch of rows: one UPDATE statement run for every row
+    (executemany: a pipeline on PostgreSQL). bulk_update's CASE per column costs more than
+    the rendering on SQLite, and an update() a row costs a round trip each on PostgreSQL."""
+    if not pages:
+        return
+    now, made_by = timezone.now(), fingerprint()
+    names = [*pages[0][1], "render_fingerprint", "modified_at"]
+    ops = connection.ops
+    assignments = ", ".join(
+        f"{ops.quote_name(model._meta.get_field(name).column)} = %s" for name in names
     )
+    table, key = ops.quote_name(model._meta.db_table), ops.quote_name(model._meta.pk.column)
+    sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"
+    modified = ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql, [[*columns.values(), made_by, modified, pk] for pk, columns in pages]
+        )
 
 
 def stale(model):
