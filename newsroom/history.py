@@ -8,6 +8,7 @@ dozen per story, so that keeping History costs a load little.
 
 import json
 from collections import defaultdict
+from itertools import chain
 
 import reversion
 from django.contrib.contenttypes.models import ContentType
@@ -17,6 +18,8 @@ from django.db import connections, router
 from django.utils import timezone
 from reversion.models import Revision, Version
 
+# Rows of History written a statement (7 values each: well under every database's limit).
+INSERT_ROWS = 500
 # model: (follow, fields), as given to reversion.register.
 DECLARED = {}
 
@@ -78,16 +81,20 @@ def record(revisions, followed=None, user=None):
             )
     # A plain multi-row insert: bulk_create would build and compile a Version instance for
     # each of the tens of thousands of rows a large load keeps, most of the load's cost.
+    # INSERT_ROWS rows a statement: one row a statement (executemany) costs PostgreSQL a
+    # round trip's worth of protocol each.
     fields = ["revision", "object_id", "content_type", "db", "format", "serialized_data"]
     columns = [Version._meta.get_field(name).column for name in [*fields, "object_repr"]]
     connection = connections[router.db_for_write(Version)]
     quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(Version._meta.db_table)} ({', '.join(map(quote, columns))}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    head = (
+        f"INSERT INTO {quote(Version._meta.db_table)} ({', '.join(map(quote, columns))}) VALUES "
     )
+    one_row = f"({', '.join(['%s'] * len(columns))})"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows_out)
+        for start in range(0, len(rows_out), INSERT_ROWS):
+            chunk = rows_out[start : start + INSERT_ROWS]
+            cursor.execute(head + ", ".join([one_row] * len(chunk)), list(chain(*chunk)))
 
 
 def _with_followed(rows, followed=None):
