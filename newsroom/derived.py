@@ -99,12 +99,14 @@ def is_fresh(row):
 # --- Rebuilding ------------------------------------------------------------------------------
 
 
-def rebuild(stories=(), timelines=()):
-    """Rebuild these stories' and timelines' stored pages now, and move the content on."""
+def rebuild(stories=(), timelines=(), *, bump=True):
+    """Rebuild these stories' and timelines' stored pages now, and move the content on
+    (bump=False: the content has not changed, only the code that renders it)."""
     with transaction.atomic():
         _rebuild_timelines(set(timelines))
         _rebuild_stories(set(stories))
-        ContentVersion.bump()
+        if bump:
+            ContentVersion.bump()
 
 
 def _rebuild_stories(ids):
@@ -183,7 +185,9 @@ def fresh(read):
     row = read()
     if row is None or is_fresh(row):
         return row
-    rebuild(**{_kind(row): [row.pk]})
+    # No bump: an edit that marked it moved the content version on already, and pages
+    # cached by other code are keyed on their fingerprint.
+    rebuild(**{_kind(row): [row.pk]}, bump=False)
     return read()
 
 
@@ -193,7 +197,7 @@ def fresh_all(read):
     outdated = [story.pk for story in stories if not is_fresh(story)]
     if not outdated:
         return stories
-    rebuild(stories=outdated)
+    rebuild(stories=outdated, bump=False)  # as fresh()
     return read()
 
 

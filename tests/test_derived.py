@@ -27,7 +27,7 @@ from django.utils.html import escape
 from newsroom import derived
 from newsroom.shows import declared
 from stories.documents import dump_story, write_file
-from stories.models import PreviousSlug, Story, StoryNote
+from stories.models import ContentVersion, PreviousSlug, Story, StoryNote
 from tests.admin_helpers import error_text, form_data
 from timelines.models import Timeline
 
@@ -265,10 +265,13 @@ def test_a_changed_template_is_never_served_from_a_stored_row(client, seed, temp
 
     assert derived.fingerprint() != made_by
     assert Story.objects.get().render_fingerprint == made_by  # stored by the old code ...
+    version = ContentVersion.objects.get().version
     story_page, timeline_page = pages(client, seed)
     assert "Deployed-marker" in story_page  # ... but never served as it is
     assert "Deployed-marker" in timeline_page
     assert Story.objects.get().render_fingerprint == derived.fingerprint()
+    # The content is as it was: cached pages of other stories stay valid.
+    assert ContentVersion.objects.get().version == version
 
 
 def test_a_changed_card_template_is_never_served_in_a_feed(client, seed, templates_copy):

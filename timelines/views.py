@@ -12,7 +12,7 @@ from .models import Timeline
 def timeline_detail(request, slug):
     timeline, stories = Timeline.objects.page_for(request.user, slug)
     if timeline is not None and not derived.is_fresh(timeline):
-        derived.rebuild(timelines=[timeline.pk])
+        derived.rebuild(timelines=[timeline.pk], bump=False)
         timeline, stories = Timeline.objects.page_for(request.user, slug)
     if timeline is None:
         raise Http404("No timeline lives at this address.")
