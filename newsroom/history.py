@@ -25,11 +25,19 @@ DECLARED = {}
 
 
 def register(model, *, follow=(), exclude=()):
+    """Keep `model`'s revisions. What editors wrote, not the stored pages derived from it
+    (DERIVED_FIELDS): a revert restores the text with those at their defaults, a blank
+    render fingerprint among them, so the seam rebuilds the page before it is served, and
+    History stays small and readable. Kept: a derived field with no default (a modification
+    time), and an item's own HTML (RENDERED_FIELDS), since a revert writes rows as stored,
+    without the save() that renders it."""
     opts = model._meta
+    derived = getattr(model, "DERIVED_FIELDS", ())
+    left_out = {*exclude, *(name for name in derived if opts.get_field(name).has_default())}
     fields = [
         field.name
         for field in (*opts.local_fields, *opts.local_many_to_many)
-        if field.name not in exclude
+        if field.name not in left_out
     ]
     DECLARED[model] = (tuple(follow), fields)
     reversion.register(model, fields=fields, follow=follow)

@@ -55,3 +55,31 @@ def test_many_to_many_values_come_from_memory_when_given(seed, django_assert_num
         data = dump(seed, fields, followed)
 
     assert sorted(data["fields"]["feeds"]) == sorted(Feed.objects.values_list("pk", flat=True))
+
+
+def test_a_revert_serves_the_page_as_it_was_with_its_derived_parts_rebuilt(admin_client, seed):
+    """Revisions leave the stored page out (DERIVED_FIELDS): a revert restores the text,
+    and the page readers are served is rebuilt from it, key point bodies included."""
+    from django.urls import reverse
+    from reversion.models import Version
+
+    from tests.admin_helpers import error_text, form_data
+
+    point = seed.key_points.order_by("position").first()
+    original_body = point.body_html
+    change = reverse("admin:stories_story_change", args=[seed.pk])
+    data = form_data(admin_client.get(change))
+    data["headline"] = "A headline written later"
+    data["key_points-0-body"] = "A body written later."
+    assert admin_client.post(change, data).status_code == 302
+    loaded = Version.objects.get_for_object(seed).order_by("pk").first()
+    assert "body_html" not in loaded.field_dict  # the stored page is not in History
+    revision = reverse("admin:stories_story_revision", args=[seed.pk, loaded.pk])
+
+    response = admin_client.post(revision, form_data(admin_client.get(revision)))
+
+    assert response.status_code == 302, error_text(response)
+    page = admin_client.get(seed.get_absolute_url()).content.decode()
+    assert seed.headline in page and "A headline written later" not in page
+    assert original_body in page
+    assert "A body written later." not in page
