@@ -281,7 +281,9 @@ def changed(stories=(), timelines=(), *, listings=False):
         (Timeline, timelines, pending.timelines),
     ):
         if ids - known:
-            model.objects.filter(pk__in=ids - known).update(render_fingerprint="")
+            # Rows just created are blank already: no write (and no dead row) for them.
+            marked = model.objects.filter(pk__in=ids - known).exclude(render_fingerprint="")
+            marked.update(render_fingerprint="")
             known |= ids
     if not pending.bumped:
         ContentVersion.bump()  # in the changing transaction: no cache serves the old page
