@@ -136,6 +136,17 @@ class TimelineEntry(ShownOnStories, models.Model):
         self.text_html = render_markdown(self.text)
 
     @property
+    def machine_date(self):
+        """The date as precise as the editor gave it, as HTML's <time datetime> takes it:
+        2016, 2025-10, 2025-12-11."""
+        match self.precision:
+            case self.Precision.YEAR:
+                return f"{self.date:%Y}"
+            case self.Precision.MONTH:
+                return f"{self.date:%Y-%m}"
+        return self.date.isoformat()
+
+    @property
     def date_label(self):
         """As the seed shows it: 2016, Oct 2025, Dec 11, 2025, Future (post-Feb 3, 2026)."""
         day = f"{self.date:%b} {self.date.day}, {self.date.year}"

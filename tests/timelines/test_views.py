@@ -68,7 +68,7 @@ def test_entries_are_in_date_order_whatever_their_position(client, parse_html, t
     page = parse_html(client.get(timeline_url(timeline)))
 
     dates = [item.find("time").attrs["datetime"] for item in entry_items(page)]
-    assert dates == ["2016-01-01", "2025-10-01", "2025-12-11"]
+    assert dates == ["2016", "2025-10", "2025-12-11"]  # each to its precision
 
 
 def test_entries_on_the_same_date_keep_their_position_order(client, parse_html, timeline):
@@ -82,17 +82,17 @@ def test_entries_on_the_same_date_keep_their_position_order(client, parse_html, 
 
 
 @pytest.mark.parametrize(
-    ("date", "precision", "label"),
+    ("date", "precision", "label", "machine"),
     [
-        (datetime.date(2016, 1, 1), Precision.YEAR, "2016"),
-        (datetime.date(2025, 10, 1), Precision.MONTH, "Oct 2025"),
-        (datetime.date(2025, 12, 11), Precision.DAY, "Dec 11, 2025"),
-        (datetime.date(2026, 2, 3), Precision.FUTURE, "Future (post-Feb 3, 2026)"),
+        (datetime.date(2016, 1, 1), Precision.YEAR, "2016", "2016"),
+        (datetime.date(2025, 10, 1), Precision.MONTH, "Oct 2025", "2025-10"),
+        (datetime.date(2025, 12, 11), Precision.DAY, "Dec 11, 2025", "2025-12-11"),
+        (datetime.date(2026, 2, 3), Precision.FUTURE, "Future (post-Feb 3, 2026)", "2026-02-03"),
     ],
     ids=["year", "month", "day", "future"],
 )
 def test_entry_date_is_labelled_to_its_precision(
-    client, parse_html, timeline, date, precision, label
+    client, parse_html, timeline, date, precision, label, machine
 ):
     TimelineEntryFactory(timeline=timeline, date=date, precision=precision)
 
@@ -100,7 +100,7 @@ def test_entry_date_is_labelled_to_its_precision(
 
     (item,) = entry_items(page)
     assert item.find("time").text == label
-    assert item.find("time").attrs["datetime"] == date.isoformat()
+    assert item.find("time").attrs["datetime"] == machine
 
 
 def test_seed_timeline_labels_every_entry_in_date_order(client, parse_html, story):
@@ -434,3 +434,25 @@ def test_timeline_page_query_count_does_not_grow_with_the_timeline(client, sized
     assert count_queries(client, timeline_url(large.timeline)) == count_queries(
         client, timeline_url(small.timeline)
     )
+
+
+def test_entry_dates_keep_their_precision_for_machines(client, db):
+    """A year entry's <time datetime> is "2016", a month's "2025-10" (valid HTML values),
+    not the first day the database stores; a day keeps its day. On both pages."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from stories.models import Story
+
+    seed = Path(settings.BASE_DIR) / "fixtures" / "us-colombia-trump-petro-talks.yaml"
+    call_command("load_stories", str(seed), verbosity=0)
+    story = Story.objects.get()
+
+    for url in (story.get_absolute_url(), story.timeline.get_absolute_url()):
+        page = client.get(url).content.decode()
+        assert '<time class="timeline__date" datetime="2016">2016</time>' in page
+        assert '<time class="timeline__date" datetime="2025-10">Oct 2025</time>' in page
+        assert 'datetime="2016-01-01"' not in page
+        assert 'datetime="2025-12-11">Dec 11, 2025</time>' in page
