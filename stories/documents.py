@@ -547,9 +547,9 @@ class Writer:
     def _items(self, stories, articles):
         """Every item of each story, replaced wholesale: the document is the whole truth."""
         updated = self.updated_stories
-        _delete(KeyPointCitation.objects.filter(key_point__story__in=updated))
+        KeyPointCitation.objects.filter(key_point__story__in=updated).delete()
         for model in (KeyPoint, HeroImage, Source, Video, ExternalResource, StoryNote):
-            _delete(model.objects.filter(story__in=updated))
+            model.objects.filter(story__in=updated).delete()
         images, sources, points, videos, resources, notes = [], [], [], [], [], []
         for story, (origin, document, _) in zip(stories, self.changed, strict=True):
             image = None
@@ -607,27 +607,24 @@ class Writer:
 
     def _timeline_entries(self, timelines, articles):
         """Rewrite the entries of each timeline whose documents say otherwise than the
-        database; returns the ids of timelines whose page changes."""
+        database (the derived-data seam hears of each write)."""
         wanted = {d.timeline.slug: timeline_content(d) for _, d, _ in self.changed if d.timeline}
         rows = {slug: timelines[slug] for slug in wanted}
         stored = Timeline.objects.filter(
             pk__in=[row.pk for row in rows.values()]
         ).prefetch_related("entries__citation_links__article__outlet")
         stored = {timeline.pk: timeline for timeline in stored}
-        rewrite, changed = [], set()
+        rewrite = []
         for slug, content in wanted.items():
             row = rows[slug]
-            if (Timeline, row.pk) in self.written:
-                changed.add(row.pk)
             found = stored.get(row.pk)
             if found is not None and stored_timeline_content(found) == content:
                 self.followed.set(row, "entries", list(found.entries.all()))
             else:
                 rewrite.append((row, content))
-                changed.add(row.pk)
         old = [row.pk for row, _ in rewrite]
-        _delete(EntryCitation.objects.filter(entry__timeline__in=old))
-        _delete(TimelineEntry.objects.filter(timeline__in=old))
+        EntryCitation.objects.filter(entry__timeline__in=old).delete()
+        TimelineEntry.objects.filter(timeline__in=old).delete()
         entries = []
         for row, content in rewrite:
             rows_of_timeline = []
@@ -646,7 +643,6 @@ class Writer:
             self.followed.set(entry, "citation_links", links)
             citations += links
         EntryCitation.objects.bulk_create(citations)
-        return changed
 
     # Pages and History --------------------------------------------------------------------
 
@@ -670,8 +666,3 @@ class Writer:
             timeline = timelines[document.timeline.slug] if document.timeline else None
             revisions.append((f"Loaded from {origin} (load_stories)", [story, timeline, *shared]))
         history.record(revisions, self.followed)
-
-
-def _delete(queryset):
-    """Delete the rows a document replaces (the derived-data seam hears of each)."""
-    return queryset.delete()

@@ -25,7 +25,7 @@ from .prepared import PreparedQuery, instance
 class ContentVersion(models.Model):
     """One row that changes whenever anything the public pages show changes.
 
-    Every save or delete of public content bumps it (stories.signals), so a page cached under
+    Every save or delete of public content bumps it (newsroom.derived), so a page cached under
     the version it was rendered at is never served after a change, by any process, whatever
     the cache backend. It also carries what every page needs and what changes only with it:
     the navigation, and the next moment a scheduled story goes live (which bumps it too).
@@ -294,18 +294,6 @@ class Feed(ShownOnStories, Versioned):
         }
 
 
-# What RSS and Atom items read of a story (and whether its stored lede is current).
-SYNDICATED_FIELDS = (
-    "headline",
-    "slug",
-    "summary",
-    "lede",
-    "published_at",
-    "updated_at",
-    "render_fingerprint",
-)
-
-
 class StoryQuerySet(ShownQuerySet):
     def published(self, now=None):
         """Stories readers may see: published, and not scheduled for later (than now)."""
@@ -314,13 +302,6 @@ class StoryQuerySet(ShownQuerySet):
     def editor_only(self):
         """Stories past the reporters' desk: published (scheduled too) or archived."""
         return self.filter(status__in=Story.EDITOR_ONLY)
-
-    def showing_articles(self, articles):
-        """Stories whose page lists one of these articles (a source, or via the timeline)."""
-        return self.filter(
-            models.Q(sources__article__in=articles)
-            | models.Q(timeline__entries__citation_links__article__in=articles)
-        )
 
     def visible_to(self, user):
         """Editors may preview any story at its public address; readers see published ones."""
@@ -334,7 +315,8 @@ class StoryQuerySet(ShownQuerySet):
         return self.values_list(*Card._fields, named=True)
 
     def for_syndication(self):
-        """What RSS and Atom items carry: text and times, not the stored HTML."""
+        """What RSS and Atom items carry: text and times, not the stored HTML (and whether
+        the stored lede is current)."""
         return self.only(
             "headline",
             "slug",

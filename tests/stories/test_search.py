@@ -1,7 +1,7 @@
 """Reader search over headlines, summaries, key points and timeline entries.
 
-Story.search_text is denormalized: stories.pages.refresh_story() rebuilds it whenever the
-story, a key point or a timeline entry is saved (stories.signals), so the stories here are
+Story.search_text is denormalized: newsroom.derived rebuilds it whenever the story, a key
+point or a timeline entry is written, so the stories here are
 built through the factories' save() and never told to update it.
 """
 
