@@ -161,7 +161,7 @@ class ShownQuerySet(models.QuerySet):
 def rendered_fields(model):
     """The columns a model's render() derives from its other fields (an item's HTML from
     its Markdown): RENDERED_FIELDS. save() renders them; so do bulk writes, here."""
-    return getattr(model, "RENDERED_FIELDS", ())
+    return tuple(getattr(model, "RENDERED_FIELDS", ()))
 
 
 def render_rows(rows):

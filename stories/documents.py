@@ -3,7 +3,8 @@
 Their format is declared once, in stories.schema; this module moves documents between files,
 that schema and the database:
 
-- read_file() parses a file (syntax errors with their line; the limits first);
+- read_file() parses a file (syntax errors with their line; the limits first); read_stories()
+  reads and validates many, in worker processes that run ahead of the writer;
 - load_documents() validates documents against the schema and writes them, in batches of
   bulk reads and writes, with their History revisions;
 - document_of() builds the same schema model from the database: dump_story() writes it out,
@@ -11,7 +12,13 @@ that schema and the database:
   says nothing the database does not already hold.
 """
 
+import functools
+import itertools
 import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -26,7 +33,7 @@ from pydantic import BaseModel
 from newsroom import derived, history
 from timelines.models import EntryCitation, Timeline, TimelineEntry
 
-from . import limits, schema
+from . import limits, markdown, schema
 from .models import (
     Article,
     ExternalResource,
@@ -48,6 +55,8 @@ YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 # Stories written per round of bulk queries: large enough that each query does a lot,
 # small enough that the progress bar moves.
 BATCH = 100
+# Files a reading process is given at a time (read_stories).
+READ_CHUNK = 8
 
 
 class DocumentError(Exception):
@@ -61,6 +70,9 @@ class DocumentError(Exception):
     def at(self, origin):
         """The same problem, with the file it is in."""
         return DocumentError(f"{origin}: {self.where}" if self.where else origin, self.message)
+
+    def __reduce__(self):  # raised in a reading process, re-raised in the loader's
+        return DocumentError, (self.where, self.message)
 
 
 def read_file(path):
@@ -100,6 +112,60 @@ def read_file(path):
     return data
 
 
+def read_story(path):
+    """The schema.Story of a story file; DocumentError, naming the file, if it is none."""
+    try:
+        return parse(read_file(path))
+    except DocumentError as exc:
+        raise exc.at(str(path)) from None
+
+
+@contextmanager
+def read_stories(paths, workers=0):
+    """(origin, schema.Story) of each file, in order, raising DocumentError at the first
+    that is not a story.
+
+    With `workers`, the files are read and validated in that many processes, which run
+    ahead of the caller: a load writes the stories already read while the next are parsed.
+    Reading YAML, validating it and rendering its Markdown is a third of a load's work and
+    needs nothing of the database. The processes start here, before the caller starts any
+    thread.
+    """
+    paths = [Path(path) for path in paths]
+    if workers < 1 or len(paths) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield ((str(path), read_story(path)) for path in paths)
+        return
+    # fork: the processes share the loaded code and read no setting again; they never
+    # touch the database connection they inherit.
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        read = pool.map(_read_ahead, paths, chunksize=READ_CHUNK)
+        yield _taken_ahead(paths, read)
+    finally:
+        pool.shutdown(cancel_futures=True)
+        markdown.forget_ahead()
+
+
+def _read_ahead(path):
+    """In a reading process: a file's story and its Markdown, rendered."""
+    story = read_story(path)
+    return story, markdown.render_ahead(schema.markdown_texts(story))
+
+
+def _taken_ahead(paths, read):
+    for path, (story, rendered) in zip(paths, read, strict=True):
+        markdown.rendered_ahead(rendered)  # as each story is taken: a batch's texts at most
+        yield str(path), story
+
+
+def reading_workers(files):
+    """How many processes read `files` by default: one per spare CPU (a few at most), none
+    for a handful of files, which one process reads faster than it could start another."""
+    if files < 4 * READ_CHUNK:
+        return 0
+    return min(3, len(os.sched_getaffinity(0)) - 1)
+
+
 def write_file(path, document):
     """Write a document (a schema.Story, or what its dump() gives) as YAML."""
     if isinstance(document, schema.Story):
@@ -134,6 +200,7 @@ def columns(part, **values):
     return part.model_dump(include=scalar_fields(type(part))) | values
 
 
+@functools.cache
 def scalar_fields(model):
     """The fields of a schema model that hold a value, not parts or lists of them."""
     return {
@@ -235,24 +302,20 @@ def documents_of(stories, chunk_size=200):
 
 
 def load_documents(documents, progress=None):
-    """Load (origin, data) pairs atomically; returns {origin: outcome}, where an outcome is
-    "created", "updated" or "unchanged". progress(n), if given, hears of every n stories
-    written.
+    """Load (origin, data) pairs atomically, where data is a parsed file or a schema.Story;
+    returns {origin: outcome}, where an outcome is "created", "updated" or "unchanged".
+    progress(n), if given, hears of every n stories written.
 
-    Raises DocumentError with the origin prefixed; nothing is written then.
+    Documents are taken a batch at a time, so that the reading of the next overlaps the
+    writing of these (read_stories). Raises DocumentError with the origin prefixed; nothing
+    is written then.
     """
-    stories = []
-    for origin, data in documents:
-        try:
-            stories.append((origin, parse(data)))
-        except DocumentError as exc:
-            raise exc.at(origin) from exc
-    check_together(stories)
     loader = Loader()
+    together = Together()
     # Pages are rebuilt once, at the end: a timeline or feed shared by many stories once.
     with transaction.atomic(), derived.batch():
-        for start in range(0, len(stories), BATCH):
-            batch = stories[start : start + BATCH]
+        for batch in itertools.batched(validated(documents), BATCH):
+            together.check(batch)
             try:
                 loader.load(batch)
             except DatabaseError as exc:  # a constraint, or a value the database cannot store
@@ -263,24 +326,42 @@ def load_documents(documents, progress=None):
     return loader.results
 
 
-def check_together(stories):
+def validated(documents):
+    """(origin, schema.Story) of (origin, parsed file or schema.Story) pairs."""
+    for origin, data in documents:
+        if isinstance(data, schema.Story):
+            yield origin, data
+            continue
+        try:
+            yield origin, parse(data)
+        except DocumentError as exc:
+            raise exc.at(origin) from exc
+
+
+class Together:
     """What no one document can check: one file per story, and every row that documents
-    share (feed, outlet, article, timeline) described alike in each."""
-    first = {}
-    for origin, story in stories:
-        seen_in = first.setdefault(("story", story.slug), origin)
-        if seen_in != origin:
-            raise DocumentError(
-                f"{origin}: slug", f"{story.slug!r} is also the slug of the story in {seen_in}"
-            )
-        for where, kind, key, value in shared_rows(story):
-            seen_in, seen = first.setdefault((kind, key), (origin, value))
-            if seen != value:
+    share (feed, outlet, article, timeline) described alike in each. Documents are checked
+    a batch at a time, each against all that came before."""
+
+    def __init__(self):
+        self.first = {}  # (kind, key): (origin, content) where it was first described
+
+    def check(self, stories):
+        first = self.first
+        for origin, story in stories:
+            seen_in = first.setdefault(("story", story.slug), origin)
+            if seen_in != origin:
                 raise DocumentError(
-                    f"{origin}: {where}",
-                    f"{kind} {key!r} differs from the same {kind} in {seen_in}: "
-                    "give it the same details in every file",
+                    f"{origin}: slug", f"{story.slug!r} is also the slug of the story in {seen_in}"
                 )
+            for where, kind, key, value in shared_rows(story):
+                seen_in, seen = first.setdefault((kind, key), (origin, value))
+                if seen != value:
+                    raise DocumentError(
+                        f"{origin}: {where}",
+                        f"{kind} {key!r} differs from the same {kind} in {seen_in}: "
+                        "give it the same details in every file",
+                    )
 
 
 def shared_rows(story):

@@ -17,7 +17,7 @@ from newsroom.shows import ShownOn, ShownQuerySet
 
 from .constraints import http_url, not_blank, one_position
 from .fields import HttpURLField
-from .markdown import render_markdown
+from .markdown import RendersMarkdown
 from .pagination import ORDER, PAGE_SIZE, KeysetPage, after
 from .prepared import PreparedQuery, instance
 
@@ -793,12 +793,12 @@ class Source(StoryItem):
         return str(self.article)
 
 
-class KeyPoint(StoryItem):
+class KeyPoint(RendersMarkdown, StoryItem):
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="key_points")
     heading = models.CharField(max_length=300)
     body = models.TextField(help_text="Markdown: *emphasis*, **bold**, [links](https://...).")
     body_html = models.TextField(editable=False, default="")
-    RENDERED_FIELDS = ("body_html",)  # render(), from body
+    RENDERED_FIELDS = {"body_html": "body"}
     citations = models.ManyToManyField(
         Source, through="KeyPointCitation", related_name="key_points", blank=True
     )
@@ -814,14 +814,6 @@ class KeyPoint(StoryItem):
 
     def __str__(self):
         return self.heading
-
-    def save(self, *args, **kwargs):
-        self.render()
-        super().save(*args, **kwargs)
-
-    def render(self):
-        """Store the sanitized HTML of the body (on save, and on bulk writes)."""
-        self.body_html = render_markdown(self.body)
 
 
 class KeyPointCitation(ShownOnStories, models.Model):

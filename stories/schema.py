@@ -42,6 +42,8 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 URL_VALIDATOR = HttpURLField.default_validators[0]
 # PositiveIntegerField's range on every database Django supports.
 LARGEST_POSITION = 2_147_483_647
+# A text the models render as Markdown, as JSON Schema says so (contentMediaType).
+MARKDOWN = "text/markdown"
 LONGEST_VIDEO = dt.timedelta(days=7)
 Precision = timeline_models.TimelineEntry.Precision
 
@@ -246,9 +248,24 @@ def column(model, name, **extra):
     if field.get_internal_type() in ("DateTimeField", "DurationField"):
         return Field(default=None, description=description, **extra)
     length = {"max_length": field.max_length or limits.MAX_TEXT_CHARACTERS}
+    if name in getattr(model, "RENDERED_FIELDS", {}).values():  # the model renders it
+        extra = {"json_schema_extra": {"contentMediaType": MARKDOWN}, **extra}
     if field.blank:
         return Field(default="", description=description, **length, **extra)
     return Field(description=description, min_length=1, **length, **extra)
+
+
+def markdown_texts(part):
+    """Every Markdown text in a document or part of one, as the models render them."""
+    for name, field in type(part).model_fields.items():
+        value = getattr(part, name)
+        if isinstance(field.json_schema_extra, dict) and (
+            field.json_schema_extra.get("contentMediaType") == MARKDOWN
+        ):
+            yield value
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, BaseModel):
+                yield from markdown_texts(item)
 
 
 def choices(model, name):

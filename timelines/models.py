@@ -5,7 +5,7 @@ from django.utils import timezone
 from newsroom.citations import string_agg
 from newsroom.shows import ShownOn, ShownQuerySet
 from stories.constraints import not_blank, one_position
-from stories.markdown import render_markdown
+from stories.markdown import RendersMarkdown
 from stories.models import SAMPLE_NOW, ShownOnStories, Story, Versioned
 from stories.prepared import PreparedQuery, instance
 
@@ -69,6 +69,10 @@ class Timeline(ShownOnStories, Versioned):
         return reverse("timelines:timeline", kwargs={"slug": self.slug})
 
 
+# Month abbreviations as the seed writes them ("Oct 2025"), in English whatever the locale.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 class TimelineEntryQuerySet(ShownQuerySet):
     def for_pages(self):
         """In reading order, each with the ids of the articles it cites (`cited_ids`), as
@@ -78,7 +82,7 @@ class TimelineEntryQuerySet(ShownQuerySet):
         )
 
 
-class TimelineEntry(ShownOnStories, models.Model):
+class TimelineEntry(RendersMarkdown, ShownOnStories, models.Model):
     class Precision(models.TextChoices):
         YEAR = "year", "Year"
         MONTH = "month", "Month"
@@ -93,7 +97,7 @@ class TimelineEntry(ShownOnStories, models.Model):
     precision = models.CharField(max_length=6, choices=Precision, default=Precision.DAY)
     text = models.TextField(help_text="Markdown: *emphasis*, **bold**, [links](https://...).")
     text_html = models.TextField(editable=False, default="")
-    RENDERED_FIELDS = ("text_html",)  # render(), from text
+    RENDERED_FIELDS = {"text_html": "text"}
     position = models.PositiveIntegerField(default=0)
     citations = models.ManyToManyField(
         "stories.Article", through="EntryCitation", related_name="timeline_entries", blank=True
@@ -127,14 +131,6 @@ class TimelineEntry(ShownOnStories, models.Model):
     def __str__(self):
         return f"{self.date_label}: {self.text[:60]}"
 
-    def save(self, *args, **kwargs):
-        self.render()
-        super().save(*args, **kwargs)
-
-    def render(self):
-        """Store the sanitized HTML of the text (on save, and on bulk writes)."""
-        self.text_html = render_markdown(self.text)
-
     @property
     def machine_date(self):
         """The date as precise as the editor gave it, as HTML's <time datetime> takes it:
@@ -149,15 +145,15 @@ class TimelineEntry(ShownOnStories, models.Model):
     @property
     def date_label(self):
         """As the seed shows it: 2016, Oct 2025, Dec 11, 2025, Future (post-Feb 3, 2026)."""
-        day = f"{self.date:%b} {self.date.day}, {self.date.year}"
+        date = self.date
         match self.precision:
             case self.Precision.YEAR:
-                return str(self.date.year)
+                return str(date.year)
             case self.Precision.MONTH:
-                return f"{self.date:%b %Y}"
+                return f"{MONTHS[date.month - 1]} {date.year}"
             case self.Precision.FUTURE:
-                return f"Future (post-{day})"
-        return day
+                return f"Future (post-{MONTHS[date.month - 1]} {date.day}, {date.year})"
+        return f"{MONTHS[date.month - 1]} {date.day}, {date.year}"
 
 
 class EntryCitation(ShownOnStories, models.Model):

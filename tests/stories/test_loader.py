@@ -354,3 +354,82 @@ def test_loading_a_story_costs_the_same_queries_however_many_are_loaded(tmp_path
     assert queries_to_load(6) == second
     assert Story.objects.count() == 6
     assert Article.objects.count() == 6 * len(seed_document()["sources"])
+
+
+# --- Reading in worker processes (load_stories --jobs) -------------------------------------
+
+# The command starts its reading processes before any thread of its own; pytest-xdist's
+# worker has threads already, which fork() warns of. The children only read files.
+fork_in_threads = pytest.mark.filterwarnings(
+    "ignore:This process .* is multi-threaded:DeprecationWarning"
+)
+
+
+def stored_pages():
+    """Every story's stored page and every item's HTML: what a load derives."""
+    from stories.models import KeyPoint
+
+    return {
+        "stories": sorted(Story.objects.values_list("slug", "body_html", "card_html", "json_ld")),
+        "key points": sorted(KeyPoint.objects.values_list("story__slug", "position", "body_html")),
+        "entries": sorted(
+            TimelineEntry.objects.values_list("timeline__slug", "position", "text_html")
+        ),
+    }
+
+
+@fork_in_threads
+def test_reading_in_worker_processes_loads_what_one_process_loads(tmp_path):
+    from stories import markdown
+
+    for n in range(12):
+        write(tmp_path, numbered_copy(n), f"story-{n:02}.yaml")
+    call_command("load_stories", str(tmp_path), jobs=0, verbosity=0)
+    alone = stored_pages()
+    Story.objects.all().delete()
+    Timeline.objects.all().delete()
+
+    call_command("load_stories", str(tmp_path), jobs=2, verbosity=0)
+
+    assert stored_pages() == alone
+    assert not markdown._rendered_ahead, "texts rendered ahead and never used are dropped"
+
+
+@fork_in_threads
+def test_a_bad_file_read_in_a_worker_process_names_its_place_and_loads_nothing(tmp_path):
+    for n in range(12):
+        write(tmp_path, numbered_copy(n), f"story-{n:02}.yaml")
+    (tmp_path / "story-07.yaml").write_text("slug: [unclosed\n", encoding="utf-8")
+    bad = numbered_copy(9)
+    bad["key_points"][1]["cites"] = [99]
+    write(tmp_path, bad, "story-09.yaml")
+
+    with pytest.raises(CommandError) as error:
+        call_command("load_stories", str(tmp_path), jobs=2, verbosity=0)
+
+    # The first bad file in reading order, with the line of its error.
+    assert f"{tmp_path / 'story-07.yaml'}: line 2, column 1: invalid YAML" in str(error.value)
+    assert "Nothing was loaded" in str(error.value)
+    assert not Story.objects.exists()
+    assert not Article.objects.exists()
+
+
+@fork_in_threads
+def test_a_schema_error_read_in_a_worker_process_names_the_field(tmp_path):
+    for n in range(6):
+        write(tmp_path, numbered_copy(n), f"story-{n:02}.yaml")
+    bad = numbered_copy(9)
+    bad["key_points"][1]["cites"] = [99]
+    write(tmp_path, bad, "story-09.yaml")
+
+    with pytest.raises(CommandError, match=r"story-09.yaml: key_points\[1\].cites\[0\]"):
+        call_command("load_stories", str(tmp_path), jobs=2, verbosity=0)
+    assert not Story.objects.exists()
+
+
+def test_a_few_files_are_read_in_this_process_by_default():
+    from stories.documents import READ_CHUNK, reading_workers
+
+    assert reading_workers(1) == 0
+    assert reading_workers(4 * READ_CHUNK - 1) == 0
+    assert reading_workers(1000) <= 3

@@ -361,3 +361,19 @@ def test_a_loc_becomes_a_place():
 def test_an_unknown_field_is_refused_even_when_null():
     error = problem(lambda d: d["hero_image"].update({"x-0": None}))
     assert error.where == "hero_image.x-0"
+
+
+def test_the_markdown_texts_of_a_document_are_the_ones_the_models_render():
+    """Declared once, by the models' RENDERED_FIELDS: the schema marks those fields as
+    Markdown for editors' tools, and the loader renders them ahead from the same mark."""
+    story = schema.parse(seed())
+
+    texts = list(schema.markdown_texts(story))
+
+    assert texts == [point.body for point in story.key_points] + [
+        entry.text for entry in story.timeline.entries
+    ]
+    published = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))["$defs"]
+    assert published["KeyPoint"]["properties"]["body"]["contentMediaType"] == "text/markdown"
+    assert published["Entry"]["properties"]["text"]["contentMediaType"] == "text/markdown"
+    assert "contentMediaType" not in published["KeyPoint"]["properties"]["heading"]

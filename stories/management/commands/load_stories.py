@@ -9,7 +9,13 @@ from django.db import transaction
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from stories.documents import SUFFIXES, DocumentError, load_documents, read_file
+from stories.documents import (
+    SUFFIXES,
+    DocumentError,
+    load_documents,
+    read_stories,
+    reading_workers,
+)
 
 OUTCOMES = ("created", "updated", "unchanged")
 
@@ -30,25 +36,28 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="validate everything, then write nothing"
         )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            metavar="N",
+            help="processes that read and validate files while this one writes (default: "
+            "one per spare CPU, up to 3, for more than a few dozen files; 0: none)",
+        )
 
-    def handle(self, *args, paths, dry_run=False, **options):
+    def handle(self, *args, paths, dry_run=False, jobs=None, **options):
         started = time.perf_counter()
         files = collect_files(paths)
         show_progress = self.stdout.isatty() and options["verbosity"] > 0
-        with progress_bar(show_progress) as progress:
+        workers = reading_workers(len(files)) if jobs is None else jobs
+        # The reading processes start first: before the progress bar's thread.
+        with read_stories(files, workers) as stories, progress_bar(show_progress) as progress:
             reading = progress.add_task("Reading files", total=len(files))
-            documents = []
-            for path in files:
-                try:
-                    documents.append((str(path), read_file(path)))
-                except DocumentError as exc:
-                    raise CommandError(f"{exc.at(path)}. Nothing was loaded.") from exc
-                progress.advance(reading)
             writing = progress.add_task("Writing stories", total=len(files))
             try:
                 with transaction.atomic():
                     results = load_documents(
-                        documents, progress=lambda n: progress.advance(writing, n)
+                        counted(stories, lambda: progress.advance(reading)),
+                        progress=lambda n: progress.advance(writing, n),
                     )
                     if dry_run:
                         raise DryRun
@@ -72,6 +81,13 @@ class Command(BaseCommand):
                 f"{elapsed:.1f} s, {len(results) / max(elapsed, 1e-9):.0f} stories/s."
             )
         )
+
+
+def counted(items, tell):
+    """The items, telling tell() of each as it is taken."""
+    for item in items:
+        yield item
+        tell()
 
 
 class NoProgress:
