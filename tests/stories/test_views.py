@@ -477,6 +477,27 @@ def test_story_page_hero_figure_shows_image_caption_credit_and_links(
     assert links == {"Source": hero.source_url, "Full size": hero.full_size_url}
 
 
+def test_hero_caption_reads_with_its_separators_as_text(client, parse_html, full_story):
+    """Screen readers, RSS readers and copy-paste get the words apart, not only CSS."""
+    hero = full_story.hero_image
+
+    figure = parse_html(client.get(story_url(full_story))).find("figure", class_="hero")
+
+    text = figure.find("figcaption").text
+    assert " ".join(text.split()) == (
+        f"{hero.caption} ({hero.source_name}) {hero.credit} · Source · Full size"
+    )
+
+
+def test_hero_caption_with_links_only_starts_with_a_link(client, parse_html, full_story):
+    hero = full_story.hero_image
+    type(hero).objects.filter(pk=hero.pk).update(caption="", source_name="", credit="")
+
+    figure = parse_html(client.get(story_url(full_story))).find("figure", class_="hero")
+
+    assert " ".join(figure.find("figcaption").text.split()) == "Source · Full size"
+
+
 def test_story_page_lists_key_points_in_order(client, parse_html, story):
     page = parse_html(client.get(story_url(story)))
 

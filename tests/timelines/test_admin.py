@@ -134,7 +134,7 @@ def test_swapping_two_entries_reorders_them(editor_client, client, timeline, par
     assert response.status_code == 302, error_text(response)
     assert list(timeline.entries.order_by("position")) == [second, first]
     page = parse_html(client.get(timeline.get_absolute_url()))
-    texts = [span.text for span in page.find_all("span", class_="timeline__text")]
+    texts = [div.text for div in page.find_all("div", class_="timeline__text")]
     assert texts == ["Agenda set.", "Envoys land."]
 
 

@@ -77,7 +77,7 @@ def test_entries_on_the_same_date_keep_their_position_order(client, parse_html, 
 
     page = parse_html(client.get(timeline_url(timeline)))
 
-    texts = [item.find("span", class_="timeline__text").text for item in entry_items(page)]
+    texts = [item.find("div", class_="timeline__text").text for item in entry_items(page)]
     assert texts == ["First that day.", "Second that day."]
 
 
