@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
+from newsroom.addresses import absolute_url
 from stories.feeds import xml_safe
 
 
@@ -117,6 +118,7 @@ def environment(**options):
     env.globals.update(
         {
             "static": static,
+            "absolute_url": absolute_url,
             "url": url,
             "urlencode": urlencode,
             "site_name": settings.SITE_NAME,

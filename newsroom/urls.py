@@ -1,12 +1,11 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
-from django.views.static import serve
 
+from newsroom import views
 from stories.middleware import keyed_on_query
-from stories.sitemaps import SITEMAPS, NewsSitemap
-from stories.views import robots_txt
+from stories.sitemaps import SITEMAPS
+from stories.views import news_sitemap, robots_txt
 
 handler500 = "newsroom.views.server_error"
 
@@ -17,15 +16,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path(
-        "news-sitemap.xml",
-        sitemap,
-        {"sitemaps": {"news": NewsSitemap}, "template_name": "news_sitemap.xml"},
-        name="news_sitemap",
-    ),
-    # Uploaded hero images. Fine for a small newsroom; a busy one puts a web server or CDN
-    # in front of MEDIA_ROOT instead.
-    re_path(r"^media/(?P<path>.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("news-sitemap.xml", news_sitemap, name="news_sitemap"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    re_path(r"^media/(?P<path>.+)$", views.media, name="media"),
     path("", include("stories.urls")),
     path("", include("timelines.urls")),
 ]

@@ -7,12 +7,20 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseServerError
+from django.http import HttpResponse, HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.timesince import timeuntil
 from django.views.debug import SafeExceptionReporterFilter
+from django.views.decorators.http import require_safe
+from django.views.static import serve
+
+# How long browsers keep an uploaded image or the icon address: a day, since an upload's
+# name can be reused after it is deleted.
+MEDIA_MAX_AGE = 24 * 60 * 60
 
 # user:password@ in any URL (redis://:secret@host, postgres://user:secret@host/db).
 URL_PASSWORD = re.compile(r"(?P<start>\w[\w+.-]*://[^/@\s:]*:)[^@\s]*@")
@@ -61,3 +69,21 @@ def locked_out(request, *args, **kwargs):
     cooloff = timedelta(hours=settings.AXES_COOLOFF_TIME)
     context = {"wait": timeuntil(timezone.now() + cooloff + timedelta(seconds=1))}
     return render(request, "admin/locked_out.html", context, status=429)
+
+
+@require_safe
+def favicon(request):
+    """/favicon.ico, which browsers and crawlers ask for whatever a page's <link rel=icon>
+    says: the static file, under its versioned address."""
+    response = HttpResponseRedirect(static("favicon.ico"))
+    patch_cache_control(response, public=True, max_age=MEDIA_MAX_AGE)
+    return response
+
+
+@require_safe
+def media(request, path):
+    """An uploaded file. Fine for a small newsroom; a busy one puts a web server or CDN in
+    front of MEDIA_ROOT instead."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    patch_cache_control(response, public=True, max_age=MEDIA_MAX_AGE)
+    return response

@@ -10,6 +10,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
 from newsroom import derived
+from newsroom.addresses import absolute_url
 
 from .models import Feed, Story
 
@@ -42,13 +43,17 @@ class StoriesRSS(SyndicationFeed):
         name = feed.name if feed else "Top Headlines"
         return self.text(f"{name} — {settings.SITE_NAME}")
 
+    # Absolute addresses from SITE_URL (newsroom.addresses), not from the request's host.
     def link(self, feed):
-        return feed.get_absolute_url() if feed else reverse("stories:home")
+        return absolute_url(feed.get_absolute_url() if feed else reverse("stories:home"))
 
     def feed_url(self, feed):
         if feed is None or feed.is_homepage:
-            return reverse(self.url_names[0])
-        return reverse(self.url_names[1], kwargs={"slug": feed.slug})
+            return absolute_url(reverse(self.url_names[0]))
+        return absolute_url(reverse(self.url_names[1], kwargs={"slug": feed.slug}))
+
+    def item_link(self, story):
+        return absolute_url(story.get_absolute_url())
 
     def description(self, feed):
         description = feed.description if feed else ""

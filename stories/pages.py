@@ -11,12 +11,16 @@ import json
 from django.conf import settings
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 
+from newsroom.addresses import absolute_url
 from newsroom.citations import Citable, cite, cited_ids, string_agg
 from timelines.models import TimelineEntry
 
 from .models import Article, KeyPoint, Source
 
+# The newsroom's logo, as structured data names the publisher's (512 px square).
+LOGO = "newsroom-logo.png"
 # Escapes that keep JSON inside a <script> element from ending it early.
 JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -85,7 +89,7 @@ class StoryPage:
     def json_ld(self):
         """schema.org NewsArticle, escaped so that no text can close the script element."""
         story, image = self.story, self.hero_image
-        url = absolute(story.get_absolute_url())
+        url = absolute_url(story.get_absolute_url())
         data = {
             "@context": "https://schema.org",
             "@type": "NewsArticle",
@@ -95,14 +99,18 @@ class StoryPage:
             "datePublished": iso(story.published_at),
             "dateModified": iso(story.updated_at or story.published_at),
             "description": story.summary or self.lede or None,
-            "image": [absolute(image.src)] if image else None,
+            "image": [absolute_url(image.src)] if image else None,
             # The reporters when the story names them; else the newsroom itself.
             "author": (
                 {"@type": "Person", "name": story.byline}
                 if story.byline
                 else {"@type": "Organization", "name": settings.SITE_NAME}
             ),
-            "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
+            "publisher": {
+                "@type": "Organization",
+                "name": settings.SITE_NAME,
+                "logo": {"@type": "ImageObject", "url": absolute_url(static(LOGO))},
+            },
             "citation": [
                 {
                     "@type": "CreativeWork",
@@ -144,10 +152,6 @@ def render_card(story, image, lede, article_count):
         "includes/story_card.html",
         {"story": story, "image": image, "lede": lede or story.summary, "count": article_count},
     )
-
-
-def absolute(url):
-    return url if url.startswith(("http://", "https://")) else settings.SITE_URL.rstrip("/") + url
 
 
 def iso(value):

@@ -1,12 +1,21 @@
 from django.contrib.sitemaps import Sitemap
 from django.utils import timezone
 
+from newsroom import addresses
 from timelines.models import Timeline
 
 from .models import Feed, Story
 
 
-class StorySitemap(Sitemap):
+class SiteSitemap(Sitemap):
+    """A sitemap at SITE_URL's address (newsroom.addresses), not the request's host."""
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        site = addresses.site()
+        return super().get_urls(page, site=site, protocol=site.protocol)
+
+
+class StorySitemap(SiteSitemap):
     changefreq = "hourly"
     priority = 0.8
     limit = 5000
@@ -18,7 +27,7 @@ class StorySitemap(Sitemap):
         return story.updated_at
 
 
-class TimelineSitemap(Sitemap):
+class TimelineSitemap(SiteSitemap):
     changefreq = "daily"
     priority = 0.5
 
@@ -29,7 +38,7 @@ class TimelineSitemap(Sitemap):
         return timeline.modified_at
 
 
-class FeedSitemap(Sitemap):
+class FeedSitemap(SiteSitemap):
     changefreq = "hourly"
     priority = 0.6
 

@@ -1,3 +1,4 @@
+from django.contrib.sitemaps import views as sitemap_views
 from django.core.exceptions import BadRequest
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -10,6 +11,7 @@ from .forms import SearchForm
 from .middleware import keyed_on_query
 from .models import PreviousSlug, Story
 from .search import search_stories
+from .sitemaps import NewsSitemap
 
 
 def preview_or_public(response, story):
@@ -74,3 +76,14 @@ def search(request):
 @require_safe
 def robots_txt(request):
     return render(request, "robots.txt", content_type="text/plain")
+
+
+@keyed_on_query("p")
+def news_sitemap(request):
+    """The Google News sitemap; not found while no story is recent, since its schema wants
+    one url at least (an empty urlset is invalid)."""
+    if not NewsSitemap().items().exists():
+        raise Http404("No story was published in the last two days.")
+    return sitemap_views.sitemap(
+        request, sitemaps={"news": NewsSitemap}, template_name="news_sitemap.xml"
+    )

@@ -15,6 +15,7 @@ import feedparser
 import pytest
 import yaml
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -195,7 +196,7 @@ def assert_xml_pages_hold_text_only(client, topic, shown):
             [title] = root.iter(f"{NEWS}title")
             assert title.text == shown and len(title) == 0
         for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc"):
-            assert loc.text.startswith("http://testserver/"), loc.text
+            assert loc.text.startswith(settings.SITE_URL + "/"), loc.text
 
 
 @pytest.fixture

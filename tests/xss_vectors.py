@@ -168,7 +168,7 @@ PAGE_TAGS = {
     "button", "h1", "h2", "p", "ul", "ol", "li", "a", "span", "strong", "em", "code",
     "blockquote", "br", "img", "time",
 }  # fmt: skip
-LINK_RELS = {"stylesheet", "alternate", "canonical"}
+LINK_RELS = {"stylesheet", "alternate", "canonical", "icon"}
 
 
 def normalize_url(value):

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from newsroom.addresses import absolute_url
 from tests.factories import PublishedStoryFactory
 from tests.xss_vectors import read_as_html
 
@@ -18,7 +19,8 @@ NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 
 
 def absolute(path):
-    return f"http://testserver{path}"
+    """Addresses come from SITE_URL, whatever host the request named (newsroom.addresses)."""
+    return absolute_url(path)
 
 
 def parse_xml(response):
@@ -268,10 +270,21 @@ def test_news_sitemap_gives_the_first_publication_time(client, published_story):
     assert datetime.datetime.fromisoformat(published) == published_story.published_at
 
 
-def test_news_sitemap_leaves_out_stories_published_days_ago(client):
+def test_news_sitemap_leaves_out_stories_published_days_ago(client, published_story):
     PublishedStoryFactory(published_at=timezone.now() - datetime.timedelta(days=3))
 
-    assert sitemap_locations(client.get(reverse("news_sitemap"))) == []
+    locations = sitemap_locations(client.get(reverse("news_sitemap")))
+
+    assert locations == [absolute(published_story.get_absolute_url())]
+
+
+def test_news_sitemap_with_nothing_recent_is_not_found(client):
+    """An empty urlset is invalid (the news sitemap schema wants one url at least)."""
+    PublishedStoryFactory(published_at=timezone.now() - datetime.timedelta(days=3))
+
+    response = client.get(reverse("news_sitemap"))
+
+    assert response.status_code == 404
 
 
 def test_news_sitemap_leaves_out_unpublished_stories(client, published_story, unpublished_story):

@@ -706,9 +706,7 @@ def test_story_page_meta_description_is_the_summary(client, parse_html, story):
 def test_story_page_canonical_link_is_its_absolute_url(client, parse_html, story):
     page = parse_html(client.get(story_url(story)))
 
-    assert page.find("link", rel="canonical").attrs["href"] == "http://testserver" + story_url(
-        story
-    )
+    assert page.find("link", rel="canonical").attrs["href"] == settings.SITE_URL + story_url(story)
 
 
 def test_story_page_has_open_graph_title_and_image(client, parse_html, story):
