@@ -30,6 +30,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.http import parse_http_date_safe
 
 from newsroom import derived
+from newsroom.compression import negotiate
 
 from .models import STATE_KEY, ContentVersion
 
@@ -57,7 +58,8 @@ def keyed_on_query(*names):
 
 
 def page_key(request):
-    """scheme, host, path and the declared query parameters, in a normal order."""
+    """scheme, host, path, the declared query parameters in a normal order, and the encoding
+    the response gets (newsroom.compression): one stored page per encoding."""
     query = ""
     if request.META.get("QUERY_STRING"):
         # Resolving costs a little; only requests with a query string pay it.
@@ -66,7 +68,8 @@ def page_key(request):
         except Resolver404:
             names = ()
         query = urlencode([(name, request.GET[name]) for name in names if name in request.GET])
-    return f"page:{request.scheme}:{request.get_host()}:{request.path}?{query}"
+    encoding = negotiate(request)
+    return f"page:{request.scheme}:{request.get_host()}:{request.path}?{query}#{encoding}"
 
 
 def page_stamp(state):
