@@ -585,7 +585,8 @@ def _build_entries(stories, sources):
                     timeline_id=story.timeline_id,
                     position=position,
                     date=date,
-                    precision=e.get("precision", precision),
+                    precision=precision,
+                    is_future=e.get("precision") == "future",
                     text=e["text"],
                 )
             )

@@ -254,7 +254,7 @@ def document_of(story):
                 schema.Entry.of(
                     entry,
                     date=schema.format_entry_date(entry.date, entry.precision),
-                    precision=entry.precision,
+                    precision=schema.FUTURE if entry.is_future else None,
                     cites=[
                         number_of_article[link.article_id]
                         for link in links
@@ -392,6 +392,7 @@ def stored_timeline_content(timeline):
         (
             entry.date,
             entry.precision,
+            entry.is_future,
             entry.text,
             tuple(sorted(link.article.url for link in entry.citation_links.all())),
         )
@@ -709,9 +710,14 @@ class Writer:
         entries = []
         for row, content in rewrite:
             rows_of_timeline = []
-            for position, (date, precision, text, urls) in enumerate(content[2], start=1):
+            for position, (date, precision, future, text, urls) in enumerate(content[2], 1):
                 new = TimelineEntry(
-                    timeline=row, position=position, date=date, precision=precision, text=text
+                    timeline=row,
+                    position=position,
+                    date=date,
+                    precision=precision,
+                    is_future=future,
+                    text=text,
                 )
                 new.cited = [articles[url] for url in urls]
                 rows_of_timeline.append(new)

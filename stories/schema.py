@@ -46,6 +46,8 @@ LARGEST_POSITION = 2_147_483_647
 MARKDOWN = "text/markdown"
 LONGEST_VIDEO = dt.timedelta(days=7)
 Precision = timeline_models.TimelineEntry.Precision
+# An entry's `precision` says "future" alone: the date says how precise it is.
+FUTURE = "future"
 
 
 def refuse(message):
@@ -389,9 +391,10 @@ class Note(Part):
 
 class Entry(Part):
     date: EntryDate = Field(description="2016 (a year), 2025-10 (a month) or 2025-12-11")
-    precision: Literal[tuple(Precision.values)] | None = Field(
+    precision: Literal[FUTURE, *Precision.values] | None = Field(
         default=None,
-        description="given only for 'future' (after the date); otherwise it follows the date",
+        description="given only for 'future' (after the date, at the date's precision); "
+        "otherwise it follows the date",
     )
     text: Text = column(timeline_models.TimelineEntry, "text")
     cites: list[Cite] = Field(default=[], max_length=limits.MAX_ITEMS)
@@ -403,9 +406,9 @@ class Entry(Part):
 
     @model_validator(mode="after")
     def _precision_follows_the_date(self):
-        date, shape = parse_entry_date(self.date)
-        if self.precision == Precision.FUTURE:
-            self.date = date.isoformat()  # a future entry looks beyond a day
+        _, shape = parse_entry_date(self.date)
+        if self.precision == FUTURE:
+            pass  # beyond the date, at the precision it is written with
         elif self.precision not in (None, shape):
             raise ValidationError.from_exception_data(
                 "Entry",
@@ -423,9 +426,9 @@ class Entry(Part):
 
     @property
     def stored_date(self):
-        """(date, precision) as the database keeps them."""
+        """(date, precision, is_future) as the database keeps them."""
         date, shape = parse_entry_date(self.date)
-        return date, self.precision or shape
+        return date, shape, self.precision == FUTURE
 
 
 class Timeline(Part):

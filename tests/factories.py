@@ -208,7 +208,7 @@ SEED_TIMELINE = [
     (datetime.date(2025, 11, 4), _P.DAY),
     (datetime.date(2025, 12, 11), _P.DAY),
     (datetime.date(2026, 1, 5), _P.DAY),
-    (datetime.date(2026, 2, 3), _P.FUTURE),
+    (datetime.date(2026, 2, 3), "future"),  # a day, looked beyond
 ]
 SEED_SOURCES = 10
 SEED_KEY_POINTS = 5
@@ -259,7 +259,13 @@ def seed_shaped_story(*, feeds=None, outlets=None, **kwargs):
     )
 
     entries = [
-        TimelineEntryFactory.build(timeline=timeline, date=date, precision=precision, position=i)
+        TimelineEntryFactory.build(
+            timeline=timeline,
+            date=date,
+            precision=_P.DAY if precision == "future" else precision,
+            is_future=precision == "future",
+            position=i,
+        )
         for i, (date, precision) in enumerate(SEED_TIMELINE, start=1)
     ]
     entries = TimelineEntry.objects.bulk_create(entries)

@@ -37,6 +37,13 @@ def test_a_database_from_0005_with_stories_upgrades_and_serves_them(client):
         text="An old entry.",
         text_html="<p>An old entry.</p>",
     )
+    old.get_model("timelines", "TimelineEntry").objects.create(
+        timeline=timeline,
+        date=dt.date(2026, 2, 3),
+        precision="future",  # timelines 0005 turns it into a flag, at the day's precision
+        text="A future entry.",
+        position=2,
+    )
     OldStory = old.get_model("stories", "Story")
     published = dt.datetime(2025, 1, 2, 12, tzinfo=dt.UTC)
     OldStory.objects.create(
@@ -63,7 +70,9 @@ def test_a_database_from_0005_with_stories_upgrades_and_serves_them(client):
     page = client.get("/stories/old-story/")
     assert page.status_code == 200
     assert "An old key point" in page.content.decode()
-    assert "An old entry." in client.get("/timelines/old-timeline/").content.decode()
+    timeline_page = client.get("/timelines/old-timeline/").content.decode()
+    assert "An old entry." in timeline_page
+    assert 'datetime="2026-02-03">Future (post-Feb 3, 2026)</time>' in timeline_page
 
     call_command("rebuild_pages", verbosity=0)
     assert derived.stale(Story).count() == 0

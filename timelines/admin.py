@@ -28,7 +28,7 @@ class EntryInlineForm(OrderedItemForm):
 
     class Meta:
         model = TimelineEntry
-        fields = ["position", "date", "precision", "text", "citations"]
+        fields = ["position", "date", "precision", "is_future", "text", "citations"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, parent=None, **kwargs):

@@ -87,14 +87,21 @@ class TimelineEntry(RendersMarkdown, ShownOnStories, models.Model):
         YEAR = "year", "Year"
         MONTH = "month", "Month"
         DAY = "day", "Day"
-        FUTURE = "future", "Future (after the date)"
 
     timeline = models.ForeignKey(Timeline, on_delete=models.CASCADE, related_name="entries")
-    date = models.DateField(
-        help_text="For a year, give January 1; for a month, its first day; for a future "
-        "entry, the date it looks beyond."
+    date = models.DateField(help_text="For a year, give January 1; for a month, its first day.")
+    precision = models.CharField(
+        max_length=6,
+        choices=Precision,
+        default=Precision.DAY,
+        help_text="How much of the date the entry gives: shown as 2016, Oct 2025 or Dec 11, 2025.",
     )
-    precision = models.CharField(max_length=6, choices=Precision, default=Precision.DAY)
+    is_future = models.BooleanField(
+        "future",
+        default=False,
+        help_text="A forward-looking entry: what is expected after the date, shown as "
+        "“Future (post-Oct 2025)” at the date's precision.",
+    )
     text = models.TextField(help_text="Markdown: *emphasis*, **bold**, [links](https://...).")
     text_html = models.TextField(editable=False, default="")
     RENDERED_FIELDS = {"text_html": "text"}
@@ -144,16 +151,17 @@ class TimelineEntry(RendersMarkdown, ShownOnStories, models.Model):
 
     @property
     def date_label(self):
-        """As the seed shows it: 2016, Oct 2025, Dec 11, 2025, Future (post-Feb 3, 2026)."""
+        """As the seed shows it: 2016, Oct 2025, Dec 11, 2025, Future (post-Feb 3, 2026);
+        a future entry at the precision the editor gave (Future (post-Jun 2027))."""
         date = self.date
         match self.precision:
             case self.Precision.YEAR:
-                return str(date.year)
+                label = str(date.year)
             case self.Precision.MONTH:
-                return f"{MONTHS[date.month - 1]} {date.year}"
-            case self.Precision.FUTURE:
-                return f"Future (post-{MONTHS[date.month - 1]} {date.day}, {date.year})"
-        return f"{MONTHS[date.month - 1]} {date.day}, {date.year}"
+                label = f"{MONTHS[date.month - 1]} {date.year}"
+            case _:
+                label = f"{MONTHS[date.month - 1]} {date.day}, {date.year}"
+        return f"Future (post-{label})" if self.is_future else label
 
 
 class EntryCitation(ShownOnStories, models.Model):

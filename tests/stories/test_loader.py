@@ -433,3 +433,29 @@ def test_a_few_files_are_read_in_this_process_by_default():
     assert reading_workers(1) == 0
     assert reading_workers(4 * READ_CHUNK - 1) == 0
     assert reading_workers(1000) <= 3
+
+
+# --- Future entries keep the precision the editor gave --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "precision", "label"),
+    [
+        ("2027", "year", "Future (post-2027)"),
+        ("2027-06", "month", "Future (post-Jun 2027)"),
+        ("2027-06-15", "day", "Future (post-Jun 15, 2027)"),
+    ],
+)
+def test_a_future_entry_keeps_the_precision_it_is_written_with(
+    tmp_path, written, precision, label
+):
+    from stories.documents import dump_story
+
+    document = seed_document()
+    document["timeline"]["entries"][-1].update(date=written, precision="future")
+    load(write(tmp_path, document))
+
+    entry = TimelineEntry.objects.order_by("-date").first()
+    assert (entry.precision, entry.is_future, entry.date_label) == (precision, True, label)
+    dumped = dump_story(Story.objects.get())["timeline"]["entries"][-1]
+    assert (str(dumped["date"]), dumped["precision"]) == (written, "future")

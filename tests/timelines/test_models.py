@@ -130,9 +130,11 @@ def test_month_entry_on_the_first_is_accepted():
     TimelineEntryFactory(precision=Precision.MONTH, date=datetime.date(2025, 10, 1)).full_clean()
 
 
-@pytest.mark.parametrize("precision", [Precision.DAY, Precision.FUTURE])
-def test_day_and_future_entries_may_fall_on_any_date(precision):
-    TimelineEntryFactory(precision=precision, date=datetime.date(2025, 12, 11)).full_clean()
+@pytest.mark.parametrize("is_future", [False, True])
+def test_day_and_future_day_entries_may_fall_on_any_date(is_future):
+    TimelineEntryFactory(
+        precision=Precision.DAY, is_future=is_future, date=datetime.date(2025, 12, 11)
+    ).full_clean()
 
 
 def test_entry_text_is_stored_as_sanitized_html():
@@ -142,17 +144,20 @@ def test_entry_text_is_stored_as_sanitized_html():
 
 
 @pytest.mark.parametrize(
-    ("precision", "date", "label"),
+    ("precision", "is_future", "date", "label"),
     [
-        (Precision.YEAR, datetime.date(2016, 1, 1), "2016"),
-        (Precision.MONTH, datetime.date(2025, 10, 1), "Oct 2025"),
-        (Precision.DAY, datetime.date(2025, 12, 11), "Dec 11, 2025"),
-        (Precision.FUTURE, datetime.date(2026, 2, 3), "Future (post-Feb 3, 2026)"),
+        (Precision.YEAR, False, datetime.date(2016, 1, 1), "2016"),
+        (Precision.MONTH, False, datetime.date(2025, 10, 1), "Oct 2025"),
+        (Precision.DAY, False, datetime.date(2025, 12, 11), "Dec 11, 2025"),
+        (Precision.DAY, True, datetime.date(2026, 2, 3), "Future (post-Feb 3, 2026)"),
+        (Precision.MONTH, True, datetime.date(2027, 6, 1), "Future (post-Jun 2027)"),
+        (Precision.YEAR, True, datetime.date(2030, 1, 1), "Future (post-2030)"),
     ],
-    ids=["year", "month", "day", "future"],
+    ids=["year", "month", "day", "future day", "future month", "future year"],
 )
-def test_date_label_shows_the_date_at_its_precision(precision, date, label):
-    assert TimelineEntryFactory.build(precision=precision, date=date).date_label == label
+def test_date_label_shows_the_date_at_its_precision(precision, is_future, date, label):
+    entry = TimelineEntryFactory.build(precision=precision, is_future=is_future, date=date)
+    assert entry.date_label == label
 
 
 # --- Entry citations ---------------------------------------------------------------------------

@@ -82,19 +82,26 @@ def test_entries_on_the_same_date_keep_their_position_order(client, parse_html, 
 
 
 @pytest.mark.parametrize(
-    ("date", "precision", "label", "machine"),
+    ("date", "precision", "is_future", "label", "machine"),
     [
-        (datetime.date(2016, 1, 1), Precision.YEAR, "2016", "2016"),
-        (datetime.date(2025, 10, 1), Precision.MONTH, "Oct 2025", "2025-10"),
-        (datetime.date(2025, 12, 11), Precision.DAY, "Dec 11, 2025", "2025-12-11"),
-        (datetime.date(2026, 2, 3), Precision.FUTURE, "Future (post-Feb 3, 2026)", "2026-02-03"),
+        (datetime.date(2016, 1, 1), Precision.YEAR, False, "2016", "2016"),
+        (datetime.date(2025, 10, 1), Precision.MONTH, False, "Oct 2025", "2025-10"),
+        (datetime.date(2025, 12, 11), Precision.DAY, False, "Dec 11, 2025", "2025-12-11"),
+        (
+            datetime.date(2026, 2, 3),
+            Precision.DAY,
+            True,
+            "Future (post-Feb 3, 2026)",
+            "2026-02-03",
+        ),
+        (datetime.date(2027, 6, 1), Precision.MONTH, True, "Future (post-Jun 2027)", "2027-06"),
     ],
-    ids=["year", "month", "day", "future"],
+    ids=["year", "month", "day", "future day", "future month"],
 )
 def test_entry_date_is_labelled_to_its_precision(
-    client, parse_html, timeline, date, precision, label, machine
+    client, parse_html, timeline, date, precision, is_future, label, machine
 ):
-    TimelineEntryFactory(timeline=timeline, date=date, precision=precision)
+    TimelineEntryFactory(timeline=timeline, date=date, precision=precision, is_future=is_future)
 
     page = parse_html(client.get(timeline_url(timeline)))
 
