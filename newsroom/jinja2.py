@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from newsroom.addresses import absolute_url
 from stories.feeds import xml_safe
+from stories.fields import text_direction
 
 
 @functools.lru_cache(maxsize=4096)
@@ -112,6 +113,13 @@ def short_date(value):
     return f"{MONTHS[value.month]} {value.day}, {value.year}"
 
 
+def lang(tag):
+    """lang="…" dir="…" for a text in another language than the page's; nothing for blank."""
+    if not tag:
+        return ""
+    return format_html(' lang="{}" dir="{}"', tag, text_direction(tag))
+
+
 def environment(**options):
     options.setdefault("autoescape", select_autoescape(default=True, default_for_string=True))
     env = Environment(trim_blocks=True, lstrip_blocks=True, **options)
@@ -119,6 +127,7 @@ def environment(**options):
         {
             "static": static,
             "absolute_url": absolute_url,
+            "lang": lang,
             "url": url,
             "urlencode": urlencode,
             "site_name": settings.SITE_NAME,

@@ -58,6 +58,7 @@ class StoryAdminForm(StaleFormCheck):
             "headline",
             "slug",
             "byline",
+            "language",
             "summary",
             "status",
             "feeds",

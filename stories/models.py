@@ -16,7 +16,7 @@ from django.utils import timezone
 from newsroom.shows import ShownOn, ShownQuerySet
 
 from .constraints import http_url, not_blank, one_position
-from .fields import HttpURLField
+from .fields import HttpURLField, LanguageField
 from .markdown import RendersMarkdown
 from .pagination import ORDER, PAGE_SIZE, KeysetPage, after
 from .prepared import PreparedQuery, instance
@@ -390,6 +390,10 @@ class Story(ShownOnStories, Versioned):
     byline = models.CharField(
         max_length=200, blank=True, help_text="Who reported it, as readers see it: “Ana Ruiz”."
     )
+    language = LanguageField(
+        help_text="The story's language if not the site's, as a tag: es, pt-BR, ar. Pages mark "
+        "its text with it, so that screen readers pronounce it and Arabic runs right to left."
+    )
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(
         "first published",
@@ -739,6 +743,7 @@ class Article(ShownOnStories, Versioned):
     url = HttpURLField("URL", unique=True)
     author = models.CharField(max_length=200, blank=True)
     published_at = models.DateTimeField("publication time", null=True, blank=True)
+    language = LanguageField(help_text="The title's language if not the site's: es, pt-BR, ar.")
 
     # As a story's source, and cited by timeline entries.
     shown_on = ShownOn(

@@ -99,6 +99,7 @@ class StoryPage:
             "datePublished": iso(story.published_at),
             "dateModified": iso(story.updated_at or story.published_at),
             "description": story.summary or self.lede or None,
+            "inLanguage": story.language or settings.LANGUAGE_CODE,
             "image": [absolute_url(image.src)] if image else None,
             # The reporters when the story names them; else the newsroom itself.
             "author": (

@@ -34,7 +34,7 @@ from timelines import models as timeline_models
 
 from . import limits
 from . import models as db
-from .fields import HttpURLField
+from .fields import LANGUAGE_TAG, HttpURLField
 
 # C0 control characters other than tab, line feed and carriage return: invisible, invalid in
 # XML feeds, and refused by PostgreSQL (NUL).
@@ -90,6 +90,14 @@ def slug(value):
         validate_slug(value)
     except DjangoValidationError as exc:
         raise refuse(" ".join(exc.messages)) from None
+    return value
+
+
+def language(value):
+    """A language tag (es, pt-BR, ar), or blank for the site's language."""
+    value = text(value)
+    if value and not re.fullmatch(LANGUAGE_TAG, value):
+        raise refuse(f"{value!r} is not a language tag such as es, pt-BR or ar")
     return value
 
 
@@ -205,6 +213,11 @@ Slug = Annotated[
     str, BeforeValidator(slug), WithJsonSchema({"type": "string", "pattern": r"^[-\w]+$"})
 ]
 Time = Annotated[dt.datetime, BeforeValidator(time)]
+Language = Annotated[
+    str,
+    BeforeValidator(language),
+    WithJsonSchema({"type": "string", "pattern": f"^$|{LANGUAGE_TAG}"}),
+]
 EntryDate = Annotated[
     str,
     BeforeValidator(entry_date),
@@ -333,6 +346,7 @@ class Article(Part):
     outlet: Slug = Field(description="the slug of one of the document's outlets")
     title: Text = column(db.Article, "title")
     author: Text = column(db.Article, "author")
+    language: Language = column(db.Article, "language")
     published_at: Time | None = column(db.Article, "published_at")
 
     @classmethod
@@ -452,6 +466,7 @@ class Story(Part):
     slug: Slug = column(db.Story, "slug")
     headline: Text = column(db.Story, "headline")
     byline: Text = column(db.Story, "byline")
+    language: Language = column(db.Story, "language")
     summary: Text = column(db.Story, "summary")
     status: choices(db.Story, "status") = column(db.Story, "status")
     published_at: Time | None = column(db.Story, "published_at")

@@ -70,6 +70,9 @@ VALUES = {
     schema.whole_number: lambda c: st.integers(c.get("ge", 0), min(c.get("le", 10**6), 10**6)),
     schema.cite: lambda c: st.integers(1, 3),  # renumbered to the story's sources below
     schema.true_or_false: lambda c: st.booleans(),
+    schema.language: lambda c: st.sampled_from(
+        ["es", "pt-BR", "ar", "zh-Hant", "ja"] + ([] if c.get("min_length") else [""])
+    ),
 }
 
 
