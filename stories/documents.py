@@ -17,17 +17,20 @@ import itertools
 import json
 import multiprocessing
 import os
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
 from django.core.exceptions import SuspiciousFileOperation
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
+from PIL import Image
 from pydantic import BaseModel
 
 from newsroom import derived, history
@@ -49,6 +52,8 @@ from .models import (
 )
 
 SUFFIXES = {".yaml", ".yml", ".json"}
+# A hero image shipped beside its story file (image: images/photo.jpg).
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif"}
 # libyaml's parser and emitter when PyYAML was built with them: about ten times faster.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -401,6 +406,69 @@ def stored_timeline_content(timeline):
     return (timeline.title, timeline.description, tuple(entries))
 
 
+def image_beside(origin, name):
+    """The file `name` beside the story file `origin`, when the file ships its hero image
+    there; None when there is none (the name is then a file already in media). The path must
+    stay inside the story file's folder and hold a picture: a story file never copies any
+    other file into media, which readers can fetch."""
+    folder = Path(origin).parent
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        raise DocumentError(
+            "hero_image.image", f"{name!r} must be a path inside the story file's folder"
+        )
+    path = folder / name
+    if not folder.is_dir() or not path.is_file():
+        return None
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise DocumentError(
+            "hero_image.image", f"{name!r} is not an image (.jpg, .jpeg, .png, .webp or .gif)"
+        )
+    if path.stat().st_size > limits.MAX_IMAGE_BYTES:
+        raise DocumentError(
+            "hero_image.image",
+            f"{name!r} is over the limit of {limits.MAX_IMAGE_BYTES:,} bytes for an image "
+            "(stories.limits.MAX_IMAGE_BYTES)",
+        )
+    try:
+        with Image.open(path) as picture:
+            picture.verify()
+    except Exception:  # Pillow raises many kinds for a file that is no picture
+        raise DocumentError(
+            "hero_image.image", f"{name!r} is not an image Pillow can read"
+        ) from None
+    return path
+
+
+def put_image(name, path):
+    """Put a shipped image into media under its name (a name media holds already must hold
+    the same picture: a changed image takes a new name). Files are not transactional: one
+    put by a load that fails stays in media, unused."""
+    if not media_file_exists(name):
+        with path.open("rb") as source:
+            saved = default_storage.save(name, File(source))
+        if saved != name:  # another load put a file there meanwhile: checked below
+            default_storage.delete(saved)
+    with default_storage.open(name) as stored:
+        if stored.read() != path.read_bytes():
+            raise DocumentError(
+                "hero_image.image",
+                f"{name!r} differs from the file media holds under that name: "
+                "give the changed image a new name",
+            )
+
+
+def write_images(folder, document):
+    """Copy the uploaded hero image a document names into `folder`, under its media name,
+    where load_stories reads it back (dump_stories)."""
+    image = document.hero_image
+    if image is None or not image.image:
+        return
+    target = Path(folder) / image.image
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with default_storage.open(image.image) as source, target.open("wb") as out:
+        shutil.copyfileobj(source, out)
+
+
 def media_file_exists(name):
     try:
         return default_storage.exists(name)
@@ -418,6 +486,7 @@ class Loader:
 
     def load(self, batch):
         batch = self._with_known_outlets(batch)
+        self._put_images(batch)
         stored = {
             story.slug: story
             for story in stories_for_dump().filter(slug__in=[story.slug for _, story in batch])
@@ -432,6 +501,19 @@ class Loader:
                 changed.append((origin, document, story))
         if changed:
             Writer(self, changed).write()
+
+    def _put_images(self, batch):
+        """Hero images the story files ship beside them, put into media."""
+        for origin, document in batch:
+            image = document.hero_image
+            if image is None or not image.image:
+                continue
+            try:
+                path = image_beside(origin, image.image)
+                if path is not None:
+                    put_image(image.image, path)
+            except DocumentError as exc:
+                raise exc.at(origin) from None
 
     def _with_known_outlets(self, batch):
         """Documents naming a new outlet slug for an outlet the newsroom has under another

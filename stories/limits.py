@@ -9,6 +9,7 @@ Each refusal names the limit, and the loader names the file.
 import os
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_IMAGE_BYTES = 30 * 1024 * 1024  # a hero image shipped beside its story file
 MAX_ITEMS = 1000  # in any one list: sources, key points, entries, ...
 MAX_TEXT_CHARACTERS = 100_000  # in any one text (a key point's body, a headline, ...)
 MAX_DEPTH = 12  # mappings and lists inside one another

@@ -689,6 +689,11 @@ class HeroImage(ShownOnStories, models.Model):
     def src(self):
         return self.image.url if self.image else self.image_url
 
+    @property
+    def full_size(self):
+        """Where "Full size" leads: the original given, else the uploaded file itself."""
+        return self.full_size_url or (self.image.url if self.image else "")
+
 
 class OutletQuerySet(ShownQuerySet):
     def named(self, name):
