@@ -119,6 +119,8 @@ def build_corpus(folder, count, rng):
         )
         stories.append((doc["slug"], doc["timeline"]["slug"]))
     feeds = [feed["slug"] for feed in [*seed_feeds[1:], *TOPIC_FEEDS]]
+    # The seed's pictures, which its copies name beside them.
+    shutil.copytree(SEED.parent / "images", folder / "images", dirs_exist_ok=True)
     return stories, feeds
 
 

@@ -406,26 +406,20 @@ def stored_timeline_content(timeline):
     return (timeline.title, timeline.description, tuple(entries))
 
 
-def image_beside(origin, name):
-    """The file `name` beside the story file `origin`, when the file ships its hero image
-    there; None when there is none (the name is then a file already in media). The path must
-    stay inside the story file's folder and hold a picture: a story file never copies any
-    other file into media, which readers can fetch."""
+def image_beside(origin, place, name):
+    """The picture `name` beside the story file `origin`, when the file ships it there; None
+    when there is none (the name is then a file already in media). It must be a picture:
+    a story file never copies any other file into media, which readers can fetch. (The
+    schema keeps the path inside the story file's folder.)"""
     folder = Path(origin).parent
-    if Path(name).is_absolute() or ".." in Path(name).parts:
-        raise DocumentError(
-            "hero_image.image", f"{name!r} must be a path inside the story file's folder"
-        )
     path = folder / name
     if not folder.is_dir() or not path.is_file():
         return None
     if path.suffix.lower() not in IMAGE_SUFFIXES:
-        raise DocumentError(
-            "hero_image.image", f"{name!r} is not an image (.jpg, .jpeg, .png, .webp or .gif)"
-        )
+        raise DocumentError(place, f"{name!r} is not an image (.jpg, .jpeg, .png, .webp or .gif)")
     if path.stat().st_size > limits.MAX_IMAGE_BYTES:
         raise DocumentError(
-            "hero_image.image",
+            place,
             f"{name!r} is over the limit of {limits.MAX_IMAGE_BYTES:,} bytes for an image "
             "(stories.limits.MAX_IMAGE_BYTES)",
         )
@@ -433,16 +427,14 @@ def image_beside(origin, name):
         with Image.open(path) as picture:
             picture.verify()
     except Exception:  # Pillow raises many kinds for a file that is no picture
-        raise DocumentError(
-            "hero_image.image", f"{name!r} is not an image Pillow can read"
-        ) from None
+        raise DocumentError(place, f"{name!r} is not an image Pillow can read") from None
     return path
 
 
-def put_image(name, path):
-    """Put a shipped image into media under its name (a name media holds already must hold
-    the same picture: a changed image takes a new name). Files are not transactional: one
-    put by a load that fails stays in media, unused."""
+def put_image(place, name, path):
+    """Put a shipped picture into media under its name (a name media holds already must hold
+    the same picture: a changed one takes a new name). Files are not transactional: one put
+    by a load that fails stays in media, unused."""
     if not media_file_exists(name):
         with path.open("rb") as source:
             saved = default_storage.save(name, File(source))
@@ -451,22 +443,20 @@ def put_image(name, path):
     with default_storage.open(name) as stored:
         if stored.read() != path.read_bytes():
             raise DocumentError(
-                "hero_image.image",
+                place,
                 f"{name!r} differs from the file media holds under that name: "
                 "give the changed image a new name",
             )
 
 
 def write_images(folder, document):
-    """Copy the uploaded hero image a document names into `folder`, under its media name,
-    where load_stories reads it back (dump_stories)."""
-    image = document.hero_image
-    if image is None or not image.image:
-        return
-    target = Path(folder) / image.image
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with default_storage.open(image.image) as source, target.open("wb") as out:
-        shutil.copyfileobj(source, out)
+    """Copy the uploaded files a document names into `folder`, under their media names,
+    where load_stories reads them back (dump_stories)."""
+    for _, name in schema.media_files(document):
+        target = Path(folder) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with default_storage.open(name) as source, target.open("wb") as out:
+            shutil.copyfileobj(source, out)
 
 
 def media_file_exists(name):
@@ -503,15 +493,18 @@ class Loader:
             Writer(self, changed).write()
 
     def _put_images(self, batch):
-        """Hero images the story files ship beside them, put into media."""
+        """The pictures story files ship beside them, put into media; every file a document
+        names must then be there."""
         for origin, document in batch:
-            image = document.hero_image
-            if image is None or not image.image:
-                continue
             try:
-                path = image_beside(origin, image.image)
-                if path is not None:
-                    put_image(image.image, path)
+                for place, name in schema.media_files(document):
+                    path = image_beside(origin, place, name)
+                    if path is not None:
+                        put_image(place, name, path)
+                    elif not media_file_exists(name):
+                        raise DocumentError(
+                            place, f"no file {name!r} beside the story file or uploaded in media"
+                        )
             except DocumentError as exc:
                 raise exc.at(origin) from None
 
@@ -715,15 +708,10 @@ class Writer:
         for model in (KeyPoint, HeroImage, Source, Video, ExternalResource, StoryNote):
             model.objects.filter(story__in=updated).delete()
         images, sources, points, videos, resources, notes = [], [], [], [], [], []
-        for story, (origin, document, _) in zip(stories, self.changed, strict=True):
+        for story, (_, document, _) in zip(stories, self.changed, strict=True):
             image = None
             if document.hero_image is not None:
                 image = HeroImage(story=story, **columns(document.hero_image))
-                if image.image and not media_file_exists(image.image.name):
-                    raise DocumentError(
-                        f"{origin}: hero_image.image",
-                        f"no uploaded file {image.image.name!r} in media",
-                    )
                 images.append(image)
             Story.hero_image.related.set_cached_value(story, image)
             story_sources = [

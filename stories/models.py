@@ -590,6 +590,7 @@ def _first_cards(now, feed_id=None):
 PAGE_FIELDS = [
     "id",
     "headline",
+    "language",
     "slug",
     "summary",
     "status",
@@ -874,6 +875,9 @@ class Video(StoryItem):
     title = models.CharField(max_length=300)
     url = HttpURLField("URL")
     provider = models.CharField(max_length=10, choices=Provider, default=Provider.OTHER)
+    thumbnail = models.ImageField(
+        upload_to="videos/%Y/%m/", blank=True, help_text="A still to show; else the thumbnail URL."
+    )
     thumbnail_url = HttpURLField("thumbnail URL", blank=True)
     duration = models.DurationField(null=True, blank=True, help_text="hh:mm:ss")
 
@@ -889,6 +893,10 @@ class Video(StoryItem):
 
     def __str__(self):
         return self.title
+
+    @property
+    def thumbnail_src(self):
+        return self.thumbnail.url if self.thumbnail else self.thumbnail_url
 
     @property
     def embed_url(self):

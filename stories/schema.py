@@ -101,6 +101,14 @@ def language(value):
     return value
 
 
+def media_path(value):
+    """A file's path: beside the story file (images/photo.jpg), or already in media."""
+    value = text(value)
+    if value.startswith("/") or ".." in value.replace("\\", "/").split("/"):
+        raise refuse(f"{value!r} must be a path inside the story file's folder")
+    return value
+
+
 def choice(value):
     """A choice's value; blank means the field's default (see column())."""
     return text(value) or None
@@ -213,6 +221,7 @@ Slug = Annotated[
     str, BeforeValidator(slug), WithJsonSchema({"type": "string", "pattern": r"^[-\w]+$"})
 ]
 Time = Annotated[dt.datetime, BeforeValidator(time)]
+MediaPath = Annotated[str, BeforeValidator(media_path)]
 Language = Annotated[
     str,
     BeforeValidator(language),
@@ -268,6 +277,22 @@ def column(model, name, **extra):
     if field.blank:
         return Field(default="", description=description, **length, **extra)
     return Field(description=description, min_length=1, **length, **extra)
+
+
+def media_files(part, place=""):
+    """(place, path) of every file a document names (hero_image.image, videos[0].thumbnail)."""
+    for name, field in type(part).model_fields.items():
+        value = getattr(part, name)
+        where = f"{place}.{name}" if place else name
+        if any(getattr(m, "func", None) is media_path for m in field.metadata):
+            if value:
+                yield where, value
+        elif isinstance(value, BaseModel):
+            yield from media_files(value, where)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    yield from media_files(item, f"{where}[{i}]")
 
 
 def markdown_texts(part):
@@ -355,7 +380,7 @@ class Article(Part):
 
 
 class HeroImage(Part):
-    image: Text = column(db.HeroImage, "image")
+    image: MediaPath = column(db.HeroImage, "image")
     image_url: Url = column(db.HeroImage, "image_url")
     alt_text: Text = column(db.HeroImage, "alt_text")
     caption: Text = column(db.HeroImage, "caption")
@@ -385,6 +410,7 @@ class Video(Part):
     title: Text = column(db.Video, "title")
     url: Url = column(db.Video, "url")
     provider: choices(db.Video, "provider") = column(db.Video, "provider")
+    thumbnail: MediaPath = column(db.Video, "thumbnail")
     thumbnail_url: Url = column(db.Video, "thumbnail_url")
     duration: Duration = column(db.Video, "duration")
 

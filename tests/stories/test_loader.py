@@ -2,6 +2,7 @@
 
 import copy
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,8 @@ def seed_document():
 
 
 def write(tmp_path, document, name="story.yaml"):
+    """The document as a story file in tmp_path, with the seed's pictures beside it."""
+    shutil.copytree(FIXTURES / "images", tmp_path / "images", dirs_exist_ok=True)
     path = tmp_path / name
     path.write_text(
         yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8"

@@ -70,6 +70,10 @@ VALUES = {
     schema.whole_number: lambda c: st.integers(c.get("ge", 0), min(c.get("le", 10**6), 10**6)),
     schema.cite: lambda c: st.integers(1, 3),  # renumbered to the story's sources below
     schema.true_or_false: lambda c: st.booleans(),
+    # Files: the tests that load documents give each one a file in media.
+    schema.media_path: lambda c: (
+        st.just("stories/hero.jpg") if c.get("min_length") else st.just("")
+    ),
     schema.language: lambda c: st.sampled_from(
         ["es", "pt-BR", "ar", "zh-Hant", "ja"] + ([] if c.get("min_length") else [""])
     ),
@@ -248,6 +252,8 @@ def media_image(settings, tmp_path):
 @given(document=story_documents(full=True))
 def test_every_schema_field_is_dumped(tmp_path, media_image, document):
     document["hero_image"]["image"] = media_image
+    for video in document["videos"]:
+        video["thumbnail"] = media_image
     document["status"] = "review"  # not the default: dumps leave defaults out
     for item in document["videos"]:
         item["provider"] = "youtube"
