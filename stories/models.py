@@ -20,6 +20,7 @@ from .fields import HttpURLField, LanguageField
 from .markdown import RendersMarkdown
 from .pagination import ORDER, PAGE_SIZE, KeysetPage, after
 from .prepared import PreparedQuery, instance
+from .renditions import HERO_WIDTHS, THUMBNAIL_WIDTHS, picture_of
 
 
 class ContentVersion(models.Model):
@@ -603,7 +604,7 @@ PAGE_FIELDS = [
     "json_ld",
     "render_fingerprint",
 ]
-PAGE_IMAGE_FIELDS = ["image", "image_url", "alt_text"]
+PAGE_IMAGE_FIELDS = ["image", "width", "height", "image_url", "alt_text"]
 
 
 def _public_page(now, slug):
@@ -649,7 +650,12 @@ class HeroImage(ShownOnStories, models.Model):
     story = models.OneToOneField(
         Story, on_delete=models.CASCADE, primary_key=True, related_name="hero_image"
     )
-    image = models.ImageField(upload_to="stories/%Y/%m/", blank=True)
+    image = models.ImageField(
+        upload_to="stories/%Y/%m/", blank=True, width_field="width", height_field="height"
+    )
+    # The upload's size, which its renditions follow (Django reads it from the file).
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_url = HttpURLField(
         "remote image URL",
         blank=True,
@@ -694,6 +700,16 @@ class HeroImage(ShownOnStories, models.Model):
     def full_size(self):
         """Where "Full size" leads: the original given, else the uploaded file itself."""
         return self.full_size_url or (self.image.url if self.image else "")
+
+    @property
+    def picture(self):
+        """The upload's renditions (stories.renditions); None for a remote image."""
+        return picture_of(self.image, self.width, self.height, HERO_WIDTHS)
+
+    @property
+    def preview_src(self):
+        """What a link preview shows (og:image, JSON-LD): never the original upload."""
+        return self.picture.largest if self.picture else self.image_url
 
 
 class OutletQuerySet(ShownQuerySet):
@@ -876,8 +892,14 @@ class Video(StoryItem):
     url = HttpURLField("URL")
     provider = models.CharField(max_length=10, choices=Provider, default=Provider.OTHER)
     thumbnail = models.ImageField(
-        upload_to="videos/%Y/%m/", blank=True, help_text="A still to show; else the thumbnail URL."
+        upload_to="videos/%Y/%m/",
+        blank=True,
+        width_field="thumbnail_width",
+        height_field="thumbnail_height",
+        help_text="A still to show; else the thumbnail URL.",
     )
+    thumbnail_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    thumbnail_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     thumbnail_url = HttpURLField("thumbnail URL", blank=True)
     duration = models.DurationField(null=True, blank=True, help_text="hh:mm:ss")
 
@@ -895,8 +917,11 @@ class Video(StoryItem):
         return self.title
 
     @property
-    def thumbnail_src(self):
-        return self.thumbnail.url if self.thumbnail else self.thumbnail_url
+    def thumbnail_picture(self):
+        """The uploaded still's renditions (stories.renditions); None for a remote one."""
+        return picture_of(
+            self.thumbnail, self.thumbnail_width, self.thumbnail_height, THUMBNAIL_WIDTHS
+        )
 
     @property
     def embed_url(self):

@@ -74,6 +74,16 @@ class StoryPage:
         return getattr(self.story, "hero_image", None)
 
     @property
+    def hero_picture(self):
+        return self.hero_image.picture if self.hero_image else None
+
+    def make_renditions(self):
+        """The renditions of the pictures this page shows, made if missing."""
+        pictures = [self.hero_picture, *(video.thumbnail_picture for video in self.videos)]
+        for picture in filter(None, pictures):
+            picture.ensure()
+
+    @property
     def lede(self):
         return self.key_points[0].item.heading if self.key_points else ""
 
@@ -100,7 +110,7 @@ class StoryPage:
             "dateModified": iso(story.updated_at or story.published_at),
             "description": story.summary or self.lede or None,
             "inLanguage": story.language or settings.LANGUAGE_CODE,
-            "image": [absolute_url(image.src)] if image else None,
+            "image": [absolute_url(image.preview_src)] if image else None,
             # The reporters when the story names them; else the newsroom itself.
             "author": (
                 {"@type": "Person", "name": story.byline}
@@ -136,6 +146,7 @@ class StoryPage:
 def columns(story):
     """The stored columns of a story's page (Story.DERIVED_FIELDS but the fingerprint)."""
     page = StoryPage(story)
+    page.make_renditions()
     lede = page.lede[:300]
     return {
         "body_html": render_to_string("stories/story_body.html", {"story": story, "page": page}),
