@@ -446,7 +446,9 @@ class Story(ShownOnStories, Versioned):
         }
     )
     # Its own page; and its feed listings copy its status and times.
-    shown_on = ShownOn(stories=["pk"], listings=LISTED_FIELDS)
+    # Its own page; its feed listings copy its status and times; and its timeline's page,
+    # which may carry its numbers and its headline (timelines.pages).
+    shown_on = ShownOn(stories=["pk"], timelines=["timeline"], listings=LISTED_FIELDS)
 
     objects = StoryManager()
 
@@ -803,6 +805,9 @@ class Source(StoryItem):
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="sources")
     # RESTRICT: an article survives while any story still lists it.
     article = models.ForeignKey(Article, on_delete=models.RESTRICT, related_name="sources")
+
+    # Its story's page, and its story's timeline page, which numbers citations as it does.
+    shown_on = ShownOn(stories=["story"], timelines=["story__timeline"])
 
     class Meta(StoryItem.Meta):
         verbose_name = "source"

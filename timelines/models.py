@@ -48,9 +48,11 @@ class Timeline(ShownOnStories, Versioned):
     # newsroom.derived whenever an entry or a cited article changes; rebuilt before it is
     # served when made by other rendering code (see Story.render_fingerprint).
     body_html = models.TextField(editable=False, default="")
+    # The story whose numbers its citations carry (timelines.pages.numbering_story).
+    numbered_by = models.PositiveIntegerField(null=True, editable=False)
     render_fingerprint = models.CharField(max_length=32, editable=False, default="")
 
-    DERIVED_FIELDS = frozenset({"body_html", "render_fingerprint", "modified_at"})
+    DERIVED_FIELDS = frozenset({"body_html", "numbered_by", "render_fingerprint", "modified_at"})
     # Its own page, and (through their timeline) the pages of the stories showing it.
     shown_on = ShownOn(timelines=["pk"])
 
@@ -198,10 +200,11 @@ PAGE_FIELDS = [
     "slug",
     "description",
     "body_html",
+    "numbered_by",
     "render_fingerprint",
     "modified_at",
 ]
-SHOWING_STORY_FIELDS = ["id", "headline", "slug"]
+SHOWING_STORY_FIELDS = ["id", "headline", "slug", "published_at"]
 
 
 def _shown_by(now, slug):

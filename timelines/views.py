@@ -6,12 +6,20 @@ from newsroom import derived
 from newsroom.http import content_state, last_modified
 
 from .models import Timeline
+from .pages import numbering_story
+
+
+def numbered_by(stories):
+    story = numbering_story(stories)
+    return story.pk if story else None
 
 
 @require_safe
 def timeline_detail(request, slug):
     timeline, stories = Timeline.objects.page_for(request.user, slug)
-    if timeline is not None and not derived.is_fresh(timeline):
+    if timeline is not None and (
+        not derived.is_fresh(timeline) or timeline.numbered_by != numbered_by(stories)
+    ):
         derived.rebuild(timelines=[timeline.pk], bump=False)
         timeline, stories = Timeline.objects.page_for(request.user, slug)
     if timeline is None:
