@@ -40,3 +40,21 @@ def test_the_news_sitemap_gives_each_story_its_language(client):
 
     languages = sorted(element.text for element in document.iter(f"{NEWS}language"))
     assert languages == ["en", "es"]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>',
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        b' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        b"<url><loc>https://example.org/x/</loc>"
+        b"<news:news><news:title>x</news:title></news:news></url></urlset>",
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>https://example.org/x/</loc><priority>2</priority></url></urlset>",
+    ],
+    ids=["empty urlset", "news without its publication", "priority over 1"],
+)
+def test_the_schemas_refuse_what_the_specifications_do(document):
+    """The schemas are written out here: they must catch what a crawler would refuse."""
+    assert not SCHEMA.validate(etree.fromstring(document))
