@@ -126,10 +126,10 @@ def _rebuild_timelines(ids):
     read = Timeline.objects.prefetch_related(*timeline_pages.PAGE_READ).order_by()
     for batch in itertools.batched(sorted(filter(None, ids)), REBUILD_BATCH):
         timelines = list(read.filter(pk__in=batch))
-        articles = timeline_pages.read_articles(timelines)
+        reads = timeline_pages.read_for(timelines)
         _store(
             Timeline,
-            [(t.pk, timeline_pages.columns(t, articles)) for t in timelines],
+            [(t.pk, timeline_pages.columns(t, reads)) for t in timelines],
         )
 
 

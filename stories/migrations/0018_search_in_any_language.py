@@ -50,8 +50,12 @@ SQLITE = [
     "CREATE VIRTUAL TABLE story_search USING fts5("
     "headline, summary, body, tokenize = 'unicode61 remove_diacritics 2')",
     "INSERT INTO story_search (rowid, headline, summary, body) "
-    "SELECT id, headline, summary, search_text FROM stories_story",
-    """CREATE TRIGGER story_search_insert AFTER INSERT ON stories_story BEGIN
+    "SELECT id, headline, summary, search_text FROM stories_story WHERE search_text != ''",
+    # A story is written before its page (and search text) is built: it is indexed when
+    # that is stored, once, not at the insert and again at the update.
+    """CREATE TRIGGER story_search_insert AFTER INSERT ON stories_story
+    WHEN new.search_text != ''
+    BEGIN
         INSERT INTO story_search (rowid, headline, summary, body)
         VALUES (new.id, new.headline, new.summary, new.search_text);
     END""",
