@@ -55,6 +55,9 @@ class StoryPage:
         self.videos = list(story.videos.all())
         self.resources = list(story.resources.all())
         self.notes = list(story.notes.all())
+        # The pictures shown as renditions; make_renditions() drops those it cannot make.
+        self.hero_picture = self.hero_image.picture if self.hero_image else None
+        self.video_pictures = [video.thumbnail_picture for video in self.videos]
 
     def _number_articles(self, entries):
         """Sources first, in their order; then articles only the timeline cites, as met."""
@@ -73,15 +76,19 @@ class StoryPage:
     def hero_image(self):
         return getattr(self.story, "hero_image", None)
 
-    @property
-    def hero_picture(self):
-        return self.hero_image.picture if self.hero_image else None
-
     def make_renditions(self):
-        """The renditions of the pictures this page shows, made if missing."""
-        pictures = [self.hero_picture, *(video.thumbnail_picture for video in self.videos)]
-        for picture in filter(None, pictures):
-            picture.ensure()
+        """The renditions of the pictures this page shows, made if missing; a picture whose
+        upload cannot be read is shown as it is named instead."""
+        if self.hero_picture and not self.hero_picture.ensure():
+            self.hero_picture = None
+        self.video_pictures = [
+            picture if picture and picture.ensure() else None for picture in self.video_pictures
+        ]
+
+    @property
+    def videos_shown(self):
+        """(video, its Picture or None) in order."""
+        return list(zip(self.videos, self.video_pictures, strict=True))
 
     @property
     def lede(self):
@@ -150,7 +157,7 @@ def columns(story):
     lede = page.lede[:300]
     return {
         "body_html": render_to_string("stories/story_body.html", {"story": story, "page": page}),
-        "card_html": render_card(story, page.hero_image, lede, len(page.citables)),
+        "card_html": render_card(story, page, lede),
         "json_ld": page.json_ld(),
         "lede": lede,
         "article_count": len(page.citables),
@@ -158,11 +165,17 @@ def columns(story):
     }
 
 
-def render_card(story, image, lede, article_count):
+def render_card(story, page, lede):
     """The story's card for feeds and search results (stored as Story.card_html)."""
     return render_to_string(
         "includes/story_card.html",
-        {"story": story, "image": image, "lede": lede or story.summary, "count": article_count},
+        {
+            "story": story,
+            "image": page.hero_image,
+            "hero_picture": page.hero_picture,
+            "lede": lede or story.summary,
+            "count": len(page.citables),
+        },
     )
 
 

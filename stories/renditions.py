@@ -10,6 +10,7 @@ files already there are kept.
 """
 
 import io
+import logging
 from pathlib import PurePosixPath
 
 from django.core.files.base import ContentFile
@@ -25,6 +26,8 @@ FORMATS = {
     "image/jpeg": ("jpg", "JPEG", {"quality": 82, "optimize": True, "progressive": True}),
 }
 FALLBACK = "image/jpeg"
+
+logger = logging.getLogger(__name__)
 
 
 def rendition_name(name, width, extension):
@@ -65,15 +68,22 @@ class Picture:
         return round(self.height * width / self.width)
 
     def ensure(self):
-        """Make the renditions not made yet."""
+        """Make the renditions not made yet; False when the upload cannot be read (missing
+        from media, or no picture): the page then links the file as it is named."""
         missing = [
             (width, mime)
             for width in self.widths
             for mime in FORMATS
             if not default_storage.exists(rendition_name(self.name, width, FORMATS[mime][0]))
         ]
-        if missing:
+        if not missing:
+            return True
+        try:
             make(self.name, missing)
+        except (OSError, Image.DecompressionBombError) as exc:  # UnidentifiedImageError too
+            logger.warning("No renditions of %s: %s", self.name, exc)
+            return False
+        return True
 
 
 def picture_of(file, width, height, widths):

@@ -115,3 +115,23 @@ def test_making_the_renditions_of_a_6_mb_photo_stays_quick(homepage_feed, capsys
         print(
             f"\nrenditions of a {size / 1e6:.1f} MB photo: {time.perf_counter() - started:.2f} s"
         )
+
+
+def test_an_upload_missing_from_media_leaves_the_page_served(client, story_with_photo):
+    """A lost or broken file never fails a save or a page: the page links the file as it
+    is named, and the renditions are made once it is back."""
+    hero = HeroImage.objects.get()
+    for width in renditions.HERO_WIDTHS:
+        for extension in ("webp", "jpg"):
+            default_storage.delete(renditions.rendition_name(hero.image.name, width, extension))
+    default_storage.delete(hero.image.name)
+    hero.caption = "Edited after the file was lost"
+    hero.save()
+
+    response = client.get(story_with_photo.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "Edited after the file was lost" in response.content.decode()
+    assert f'src="{hero.image.url}"' in response.content.decode()
+    feed = client.get(reverse("stories:home")).content.decode()
+    assert f'src="{hero.image.url}"' in feed and "renditions/" not in feed
