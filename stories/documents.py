@@ -50,6 +50,7 @@ from .models import (
     StoryNote,
     Video,
 )
+from .renditions import measure
 
 SUFFIXES = {".yaml", ".yml", ".json"}
 # A hero image shipped beside its story file (image: images/photo.jpg).
@@ -459,6 +460,12 @@ def write_images(folder, document):
             shutil.copyfileobj(source, out)
 
 
+def measured(video):
+    """A video with its still's size, as its save() measures it."""
+    video.thumbnail_width, video.thumbnail_height = measure(video.thumbnail)
+    return video
+
+
 def media_file_exists(name):
     try:
         return default_storage.exists(name)
@@ -712,6 +719,8 @@ class Writer:
             image = None
             if document.hero_image is not None:
                 image = HeroImage(story=story, **columns(document.hero_image))
+                # Its size, as save() measures it: bulk_create() does not call save().
+                image.width, image.height = measure(image.image)
                 images.append(image)
             Story.hero_image.related.set_cached_value(story, image)
             story_sources = [
@@ -728,7 +737,7 @@ class Writer:
                 "sources": story_sources,
                 "key_points": story_points,
                 "videos": [
-                    Video(story=story, position=position, **columns(video))
+                    measured(Video(story=story, position=position, **columns(video)))
                     for position, video in enumerate(document.videos, start=1)
                 ],
                 "resources": [

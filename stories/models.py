@@ -20,7 +20,7 @@ from .fields import HttpURLField, LanguageField
 from .markdown import RendersMarkdown
 from .pagination import ORDER, PAGE_SIZE, KeysetPage, after
 from .prepared import PreparedQuery, instance
-from .renditions import HERO_WIDTHS, THUMBNAIL_WIDTHS, picture_of
+from .renditions import HERO_WIDTHS, THUMBNAIL_WIDTHS, measure, picture_of
 
 
 class ContentVersion(models.Model):
@@ -661,10 +661,8 @@ class HeroImage(ShownOnStories, models.Model):
     story = models.OneToOneField(
         Story, on_delete=models.CASCADE, primary_key=True, related_name="hero_image"
     )
-    image = models.ImageField(
-        upload_to="stories/%Y/%m/", blank=True, width_field="width", height_field="height"
-    )
-    # The upload's size, which its renditions follow (Django reads it from the file).
+    image = models.ImageField(upload_to="stories/%Y/%m/", blank=True)
+    # The upload's size, which its renditions follow (measure()).
     width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_url = HttpURLField(
@@ -702,6 +700,10 @@ class HeroImage(ShownOnStories, models.Model):
 
     def __str__(self):
         return self.alt_text
+
+    def save(self, *args, **kwargs):
+        self.width, self.height = measure(self.image)
+        super().save(*args, **kwargs)
 
     @property
     def src(self):
@@ -906,11 +908,7 @@ class Video(StoryItem):
     url = HttpURLField("URL")
     provider = models.CharField(max_length=10, choices=Provider, default=Provider.OTHER)
     thumbnail = models.ImageField(
-        upload_to="videos/%Y/%m/",
-        blank=True,
-        width_field="thumbnail_width",
-        height_field="thumbnail_height",
-        help_text="A still to show; else the thumbnail URL.",
+        upload_to="videos/%Y/%m/", blank=True, help_text="A still to show; else the thumbnail URL."
     )
     thumbnail_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     thumbnail_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -929,6 +927,10 @@ class Video(StoryItem):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.thumbnail_width, self.thumbnail_height = measure(self.thumbnail)
+        super().save(*args, **kwargs)
 
     @property
     def thumbnail_picture(self):

@@ -86,6 +86,17 @@ class Picture:
         return True
 
 
+def measure(file):
+    """(width, height) of an uploaded picture, read from its header; (None, None) for no
+    file, or one missing from media or unreadable: it then shows as it is, no renditions."""
+    if not file:
+        return None, None
+    try:  # ImageFieldFile reads a stored file and an upload not yet stored alike
+        return file.width, file.height
+    except (OSError, ValueError):
+        return None, None
+
+
 def picture_of(file, width, height, widths):
     """The Picture of an uploaded file (None for no file, or one whose size is unknown)."""
     if not file or not width or not height:

@@ -252,12 +252,15 @@ def test_editor_publishes_a_story_that_readers_find_on_the_home_page(
 
     hero = reader.locator(".hero img")
     expect(hero).to_have_attribute("alt", ALT_TEXT)
-    # An uploaded file wins over the remote URL.
+    # An uploaded file wins over the remote URL; readers get its renditions, and the
+    # original behind "Full size".
     expect(hero).to_have_attribute(
-        "src", re.compile(r"^/media/stories/\d{4}/\d{2}/havana-talks\w*\.png$")
+        "src", re.compile(r"^/media/renditions/stories/\d{4}/\d{2}/havana-talks\w*-\d+w\.jpg$")
     )
-    uploaded = hero.get_attribute("src").removeprefix("/media/")
-    assert (media_root / uploaded).is_file()
+    assert (media_root / hero.get_attribute("src").removeprefix("/media/")).is_file()
+    original = reader.get_by_role("link", name="Full size").get_attribute("href")
+    assert re.fullmatch(r"/media/stories/\d{4}/\d{2}/havana-talks\w*\.png", original)
+    assert (media_root / original.removeprefix("/media/")).is_file()
 
     point = reader.locator(".key-points li")
     expect(point).to_have_count(1)
