@@ -86,6 +86,12 @@ class StoryPage:
         ]
 
     @property
+    def preview_src(self):
+        """What a link preview shows of the hero: a rendition made for this page, or the
+        image as it is (a remote one, or an upload no rendition could be made of)."""
+        return self.hero_picture.largest if self.hero_picture else self.hero_image.src
+
+    @property
     def videos_shown(self):
         """(video, its Picture or None) in order."""
         return list(zip(self.videos, self.video_pictures, strict=True))
@@ -117,7 +123,8 @@ class StoryPage:
             "dateModified": iso(story.updated_at or story.published_at),
             "description": story.summary or self.lede or None,
             "inLanguage": story.language or settings.LANGUAGE_CODE,
-            "image": [absolute_url(image.preview_src)] if image else None,
+            # The largest rendition made (never the original); the file as named if none was.
+            "image": [absolute_url(self.preview_src)] if image else None,
             # The reporters when the story names them; else the newsroom itself.
             "author": (
                 {"@type": "Person", "name": story.byline}
