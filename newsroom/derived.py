@@ -261,10 +261,15 @@ def flush():
         rebuild(pending.stories, pending.timelines)
 
 
-def changed(stories=(), timelines=(), *, listings=False):
+def changed(stories=(), timelines=(), *, listings=False, everywhere=False):
     """These stories' and timelines' pages are stale (and, listings=True, the stories'
-    feed listings): rebuild them now, or mark them to be rebuilt when the batch ends."""
+    feed listings): rebuild them now, or mark them to be rebuilt when the batch ends.
+
+    The content version moves on when a page is stale, or for everywhere=True (what every
+    page shows); a change no page shows leaves every cached page valid."""
     stories, timelines = set(stories), set(timelines)
+    if not (stories or timelines or everywhere):
+        return
     pending = _pending.get()
     # The stories showing a timeline, unless this batch has found them already (a story
     # that takes the timeline on later is a change of its own).
@@ -339,7 +344,7 @@ def _saved(sender, instance, created=False, raw=False, update_fields=None, **kwa
     stories, timelines = shown_on.pages_of(instance, created=created)
     # A row just created is in no feed yet: its memberships list it when they are added.
     listings = not created and shown_on.touches_listings(update_fields)
-    changed(stories, timelines, listings=listings)
+    changed(stories, timelines, listings=listings, everywhere=shown_on.everywhere)
 
 
 def _deleting(sender, instance, **kwargs):
@@ -352,7 +357,13 @@ def _deleting(sender, instance, **kwargs):
 
 def _deleted(sender, instance, **kwargs):
     stories, timelines = getattr(instance, "_shown_on_pages", (set(), set()))
-    changed(stories, timelines, listings=declared(sender).touches_listings())
+    shown_on = declared(sender)
+    changed(
+        stories,
+        timelines,
+        listings=shown_on.touches_listings(),
+        everywhere=shown_on.everywhere,
+    )
 
 
 def _memberships_changed(sender, instance, action, pk_set, **kwargs):
@@ -379,7 +390,12 @@ def _memberships_changed(sender, instance, action, pk_set, **kwargs):
         )
     else:
         stories, timelines = instance.__dict__.pop(key, (set(), set()))
-    changed(stories, timelines, listings=shown_on.touches_listings())
+    changed(
+        stories,
+        timelines,
+        listings=shown_on.touches_listings(),
+        everywhere=shown_on.everywhere,
+    )
 
 
 def _through_keys(through, instance_model, other_model):
@@ -391,7 +407,13 @@ def _through_keys(through, instance_model, other_model):
 
 
 def _bulk_written(sender, stories, timelines, fields=None, **kwargs):
-    changed(stories, timelines, listings=declared(sender).touches_listings(fields))
+    shown_on = declared(sender)
+    changed(
+        stories,
+        timelines,
+        listings=shown_on.touches_listings(fields),
+        everywhere=shown_on.everywhere,
+    )
 
 
 def connect():

@@ -29,12 +29,17 @@ class ShownOn:
     times, its feed memberships), so feed listings are copied again at once, in the same
     transaction, rather than when the page is rebuilt. True for any write; or the names of
     the fields that decide it, for writes of those.
+
+    everywhere: every page shows the rows (the navigation), so any write moves the content
+    version on, whichever stories and timelines it reaches. Otherwise a write that reaches
+    none (an outlet nothing cites) leaves the content, and every cached page, as it is.
     """
 
-    def __init__(self, *, stories=(), timelines=(), listings=False):
+    def __init__(self, *, stories=(), timelines=(), listings=False, everywhere=False):
         self.stories = tuple(stories)
         self.timelines = tuple(timelines)
         self.listings = listings
+        self.everywhere = everywhere
 
     def touches_listings(self, fields=None):
         """Whether a write of `fields` (None: all of them) changes feed listings."""

@@ -278,7 +278,7 @@ class Feed(ShownOnStories, Versioned):
 
     # No stored page shows a feed: its page and the navigation are read live, and any change
     # moves the content version on. Its stories "show" it for the editing rule.
-    shown_on = ShownOn()
+    shown_on = ShownOn(everywhere=True)
 
     def shown_by(self):
         return self.stories.all()

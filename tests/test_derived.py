@@ -300,3 +300,38 @@ def test_a_page_marked_stale_in_a_batch_is_rebuilt_on_read(client, seed):
         assert Story.objects.get().render_fingerprint == ""  # marked, not yet rebuilt
         story_page, _ = pages(client, seed)
         assert "Headline changed mid-batch" in story_page
+
+
+# --- Only what a page shows moves the content on ----------------------------------------------
+#
+# Every bump of the content version makes every cached page a miss, and a miss needs the
+# database: an edit that no page shows must leave cached pages valid (an editor adding
+# outlets all day must not keep the whole site uncached, least of all while the database
+# is away: tests/test_faults.py).
+
+
+def test_an_edit_no_page_shows_leaves_the_content_version_alone(client, admin_client, seed):
+    from stories.models import Article, Outlet
+
+    version = ContentVersion.objects.get().version
+
+    outlet = Outlet.objects.create(name="An outlet nothing cites", slug="uncited")
+    Article.objects.create(outlet=outlet, title="Uncited", url="https://example.com/uncited")
+    Outlet.objects.filter(pk=outlet.pk).update(website="https://example.com/")
+    response = admin_client.post(
+        reverse("admin:stories_outlet_add"),
+        {"name": "Added in the admin", "slug": "added-in-the-admin", "website": ""},
+    )
+    assert response.status_code == 302, error_text(response)
+    Article.objects.filter(outlet=outlet).delete()
+
+    assert ContentVersion.objects.get().version == version
+
+
+def test_an_edit_every_page_shows_moves_the_content_version_on(seed):
+    from stories.models import Feed
+
+    version = ContentVersion.objects.get().version
+    Feed.objects.create(name="A feed of no story", slug="no-story")  # in the navigation
+
+    assert ContentVersion.objects.get().version > version
