@@ -54,7 +54,7 @@ def _full_text(stories, words):
     )
     vector = RawSQL(f'"{Story._meta.db_table}"."search_vector"', [], SearchVectorField())
     return (
-        stories.annotate(match=vector)
+        stories.alias(match=vector)
         .filter(match=search_query)
         .annotate(rank=SearchRank(vector, search_query))
         .order_by("-rank", "-updated_at", "-pk")

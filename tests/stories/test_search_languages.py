@@ -70,3 +70,18 @@ def test_a_headline_match_ranks_before_a_summary_match():
     headline = PublishedStoryFactory(headline="Bogotá talks", summary="Other news")
 
     assert [card.pk for card in search_stories("bogota")] == [headline.pk, summary_only.pk]
+
+
+def test_results_do_not_carry_the_stored_search_index(stories):
+    """Matching and ranking read the index in the database; its text is not sent back
+    with each result (on PostgreSQL the vector is larger than the card itself)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        (found,) = search_stories("bogota")
+
+    assert STORIES["es"][0] in found.card_html
+    select_list = queries[-1]["sql"].partition(" FROM ")[0]
+    assert 'search_vector") AS' not in select_list, select_list
+    assert not hasattr(found, "match")
