@@ -1,12 +1,12 @@
 from adminsortable2.admin import SortableAdminBase, SortableInlineAdminMixin
 from django import forms
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import Case, F, Q, When
 from django.utils.html import format_html, format_html_join
 
 from newsroom.editing import CitationsField, EditorialAdmin, OrderedItemForm, OrderedItemFormSet
 from newsroom.history import register
-from stories.models import Article, Story
+from stories.models import Article, Source, Story
 
 from .models import EntryCitation, Timeline, TimelineEntry
 
@@ -16,10 +16,53 @@ register(TimelineEntry, follow=["citation_links"])
 register(Timeline, follow=["entries"], exclude=["version"])
 
 
+def numbering_order(timeline_id):
+    """The articles the stories showing a timeline list as sources, in the order its page
+    numbers them (timelines.pages): the first published story's sources, in their order,
+    then the other stories' (published ones first)."""
+    if not timeline_id:
+        return []
+    live = Q(story__in=Story.objects.published())
+    sources = Source.objects.filter(story__timeline_id=timeline_id).order_by(
+        Case(When(live, then=0), default=1),
+        F("story__published_at").asc(nulls_last=True),
+        "story_id",
+        "position",
+    )
+    return list(sources.values_list("article_id", flat=True))
+
+
+class WrittenDateField(forms.CharField):
+    """An entry's date as editors write it (2016, Oct 2025, Dec 11, 2025): its precision
+    is how it is written (TimelineEntry.read_date). Cleans to (date, precision)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_length=40,
+            help_text="2016 for a year, Oct 2025 for a month, Dec 11, 2025 for a day.",
+            widget=forms.TextInput(attrs={"placeholder": "2016, Oct 2025 or Dec 11, 2025"}),
+            **kwargs,
+        )
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return TimelineEntry.read_date(value)
+        except ValueError:
+            raise forms.ValidationError(
+                "“%(value)s” is not a date such as 2016, Oct 2025 or Dec 11, 2025.",
+                code="invalid",
+                params={"value": value},
+            ) from None
+
+
 class EntryInlineForm(OrderedItemForm):
     """An entry citing articles, picked from the sources of the stories that show it."""
 
     takes_parent = True  # OrderedItemFormSet passes the timeline, also to new entries
+    date = WrittenDateField(label="Date")
     citations = CitationsField(
         Article.objects.none(),
         required=False,
@@ -28,11 +71,13 @@ class EntryInlineForm(OrderedItemForm):
 
     class Meta:
         model = TimelineEntry
-        fields = ["position", "date", "precision", "is_future", "text", "citations"]
+        fields = ["position", "date", "is_future", "text", "citations"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, parent=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["date"] = self.instance.written_date
         timeline_id = parent.pk if parent is not None else self.instance.timeline_id
         field = self.fields["citations"]
         choices = Q(sources__story__timeline_id=timeline_id) if timeline_id else Q(pk__in=[])
@@ -41,7 +86,26 @@ class EntryInlineForm(OrderedItemForm):
             self.initial["citations"] = list(
                 self.instance.citation_links.values_list("article_id", flat=True)
             )
-        field.queryset = Article.objects.filter(choices).select_related("outlet").distinct()
+        offered = Article.objects.filter(choices).select_related("outlet").distinct()
+        order = list(
+            dict.fromkeys([*numbering_order(timeline_id), *self.initial.get("citations", [])])
+        )
+        field.numbers = {pk: n for n, pk in enumerate(order, start=1)}
+        field.queryset = offered.order_by(
+            Case(
+                *(When(pk=pk, then=n) for pk, n in field.numbers.items()), default=len(order) + 1
+            ),
+            "pk",
+        )
+
+    def clean_date(self):
+        """The date for the model, its precision set on the entry (the form has no box for
+        it: it is how the date is written)."""
+        written = self.cleaned_data["date"]
+        if written is None:
+            return None
+        date, self.instance.precision = written
+        return date
 
 
 class EntryInline(SortableInlineAdminMixin, admin.StackedInline):

@@ -1,3 +1,6 @@
+import datetime as dt
+import re
+
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -73,6 +76,31 @@ class Timeline(ShownOnStories, Versioned):
 
 # Month abbreviations as the seed writes them ("Oct 2025"), in English whatever the locale.
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)  # fmt: skip
+_MONTH = r"(?P<month>[^\W\d_]{3,9})\.?"
+_YEAR = r"(?P<year>\d{4})"
+# How editors write an entry's date, and the precision each way gives (read_date).
+WRITTEN_DATES = [
+    (re.compile(_YEAR), "year"),
+    (re.compile(rf"{_YEAR}-(?P<month>\d{{1,2}})"), "month"),
+    (re.compile(rf"{_MONTH} {_YEAR}"), "month"),
+    (re.compile(rf"{_YEAR}-(?P<month>\d{{1,2}})-(?P<day>\d{{1,2}})"), "day"),
+    (re.compile(rf"{_MONTH} (?P<day>\d{{1,2}}) {_YEAR}"), "day"),
+    (re.compile(rf"(?P<day>\d{{1,2}}) {_MONTH} {_YEAR}"), "day"),
+]
+
+
+def _month_number(name):
+    """1 for "Jan", "jan." or "January": an English month's name or its start (3 letters
+    or more), whatever the case; ValueError for anything else."""
+    name = name.lower()
+    for number, full in enumerate(MONTH_NAMES, start=1):
+        if full.startswith(name):
+            return number
+    raise ValueError(f"{name!r} is not a month")
 
 
 class TimelineEntryQuerySet(ShownQuerySet):
@@ -152,18 +180,39 @@ class TimelineEntry(RendersMarkdown, ShownOnStories, models.Model):
         return self.date.isoformat()
 
     @property
-    def date_label(self):
-        """As the seed shows it: 2016, Oct 2025, Dec 11, 2025, Future (post-Feb 3, 2026);
-        a future entry at the precision the editor gave (Future (post-Jun 2027))."""
+    def written_date(self):
+        """The date as precise as the editor gave it, as pages show it and editors write
+        it: 2016, Oct 2025, Dec 11, 2025 (read_date() reads it back)."""
         date = self.date
         match self.precision:
             case self.Precision.YEAR:
-                label = str(date.year)
+                return str(date.year)
             case self.Precision.MONTH:
-                label = f"{MONTHS[date.month - 1]} {date.year}"
-            case _:
-                label = f"{MONTHS[date.month - 1]} {date.day}, {date.year}"
+                return f"{MONTHS[date.month - 1]} {date.year}"
+        return f"{MONTHS[date.month - 1]} {date.day}, {date.year}"
+
+    @property
+    def date_label(self):
+        """As the seed shows it: 2016, Oct 2025, Dec 11, 2025, Future (post-Feb 3, 2026);
+        a future entry at the precision the editor gave (Future (post-Jun 2027))."""
+        label = self.written_date
         return f"Future (post-{label})" if self.is_future else label
+
+    @classmethod
+    def read_date(cls, text):
+        """(date, precision) of a date as an editor writes it: 2016; Oct 2025, October
+        2025 or 2025-10; Dec 11, 2025, 11 Dec 2025 or 2025-12-11. ValueError otherwise."""
+        text = " ".join(str(text).replace(",", " ").split())
+        for pattern, precision in WRITTEN_DATES:
+            found = pattern.fullmatch(text)
+            if found is None:
+                continue
+            parts = found.groupdict()
+            month = parts.get("month") or "1"
+            month = int(month) if month.isdigit() else _month_number(month)
+            day = int(parts.get("day") or 1)
+            return dt.date(int(parts["year"]), month, day), cls.Precision(precision)
+        raise ValueError(f"{text!r} is not a date such as 2016, Oct 2025 or Dec 11, 2025")
 
 
 class EntryCitation(ShownOnStories, models.Model):

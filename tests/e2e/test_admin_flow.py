@@ -57,8 +57,7 @@ KEY_POINT = {
 }
 TIMELINE_TITLE = "Vorpaline peace process"
 ENTRY = {
-    "date": "2025-12-11",
-    "precision": "Day",
+    "date": "Dec 11, 2025",  # as editors write it: the precision follows
     "label": "Dec 11, 2025",
     "text": "Delegations meet in Havana for the first time.",
 }
@@ -165,7 +164,6 @@ def add_entry(page, index, entry):
     page.get_by_role("button", name="Add another Timeline entry").click()
     form = page.locator(f"#entries-{index}")
     form.get_by_label("Date").fill(entry["date"])
-    form.get_by_label("Precision").select_option(label=entry["precision"])
     form.get_by_label("Text").fill(entry["text"])
     return form
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from stories.models import Article, ContentVersion
+from stories.models import Article, ContentVersion, Story
 from tests.admin_helpers import add_inline, error_text, form_data, inline_index
 from tests.factories import (
     EntryCitationFactory,
@@ -17,6 +17,8 @@ from tests.factories import (
 from timelines.models import EntryCitation, TimelineEntry
 
 pytestmark = pytest.mark.django_db
+
+HOUR = datetime.timedelta(hours=1)
 
 
 def change_url(timeline):
@@ -186,3 +188,21 @@ def test_opening_a_timeline_form_keeps_the_public_page_cache(editor_client, time
     editor_client.get(change_url(timeline))
 
     assert ContentVersion.current().version == version
+
+
+def test_entry_citations_are_numbered_as_the_timeline_page_numbers_them(editor_client, timeline):
+    """[n] in source order, as on the page: the first published story's sources, in their
+    order, then the other stories' (the citations of a new entry too)."""
+    havana, bogota = timeline.stories_showing
+    Story.objects.filter(pk=bogota.pk).update(published_at=havana.published_at + HOUR)
+    response = editor_client.get(change_url(timeline))
+
+    (entries,) = response.context["inline_admin_formsets"]
+    for form in [*entries.formset.forms, entries.formset.empty_form]:
+        field = form["citations"]
+        labels = [choice.choice_label for choice in field]
+        assert labels == [
+            f"[1] {timeline.offered[0].outlet.name}: Envoys land",
+            f"[2] {timeline.offered[1].outlet.name}: Agenda agreed",
+            f"[3] {timeline.offered[2].outlet.name}: Reaction pours in",
+        ]
