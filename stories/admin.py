@@ -204,6 +204,10 @@ class PreviewReady(Exception):
         self.response = response
 
 
+# The admin home page opens on the desk: stories by state and the review queue.
+admin.site.index_template = "admin/desk_index.html"
+
+
 @admin.register(Story)
 class StoryAdmin(SortableAdminBase, EditorialAdmin):
     form = StoryAdminForm

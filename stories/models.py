@@ -304,6 +304,45 @@ class StoryQuerySet(ShownQuerySet):
         """Stories past the reporters' desk: published (scheduled too) or archived."""
         return self.filter(status__in=Story.EDITOR_ONLY)
 
+    def desk_counts(self, now=None):
+        """{state as the newsroom says it: number of stories}, in the order a story moves
+        through them (a story published for later is Scheduled). One query."""
+        now = now or timezone.now()
+        published = models.Q(status=Story.Status.PUBLISHED)
+        states = {
+            "Draft": models.Q(status=Story.Status.DRAFT),
+            "In review": models.Q(status=Story.Status.IN_REVIEW),
+            "Scheduled": published & models.Q(published_at__gt=now),
+            "Published": published & models.Q(published_at__lte=now),
+            "Archived": models.Q(status=Story.Status.ARCHIVED),
+        }
+        counts = self.aggregate(
+            **{f"state_{n}": models.Count("pk", filter=q) for n, q in enumerate(states.values())}
+        )
+        return {label: counts[f"state_{n}"] for n, label in enumerate(states)}
+
+    def waiting_for_review(self):
+        """Stories sent for review, the longest waiting first, each with when it was last
+        saved and by whom (its latest History revision; else its own modification time)."""
+        from django.contrib.contenttypes.models import ContentType
+        from reversion.models import Version
+
+        latest = Version.objects.filter(
+            content_type=ContentType.objects.get_for_model(Story),
+            object_id=models.functions.Cast(models.OuterRef("pk"), models.CharField()),
+        ).order_by("-revision__date_created", "-pk")
+        return (
+            self.filter(status=Story.Status.IN_REVIEW)
+            .annotate(
+                last_saved_at=models.functions.Coalesce(
+                    models.Subquery(latest.values("revision__date_created")[:1]),
+                    "modified_at",
+                ),
+                last_saved_by=models.Subquery(latest.values("revision__user__username")[:1]),
+            )
+            .order_by("last_saved_at", "pk")
+        )
+
     def visible_to(self, user):
         """Editors may preview any story at its public address; readers see published ones."""
         if user.is_authenticated and user.has_perm("stories.view_story"):
