@@ -2,6 +2,8 @@
 URL, citations by number)."""
 
 from django import forms
+from django.conf import settings
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -66,9 +68,14 @@ class StoryAdminForm(StaleFormCheck):
             "published_at",
             "updated_at",
         ]
+        # The whole of a 300-character headline in view; it is kept on one line (below).
+        widgets = {"headline": forms.Textarea(attrs={"rows": 3, "cols": 110})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("published_at", "updated_at"):
+            if name in self.fields:
+                self.fields[name].help_text = newsroom_time_zone()
         status = self.fields.get("status")
         if status is not None and not self.can_publish:
             allowed = {Story.Status.DRAFT, Story.Status.IN_REVIEW}
@@ -80,6 +87,10 @@ class StoryAdminForm(StaleFormCheck):
     @property
     def can_publish(self):
         return is_editor(self.user)
+
+    def clean_headline(self):
+        """One line, whatever the box let through (a pasted line break, doubled spaces)."""
+        return " ".join(self.cleaned_data["headline"].split())
 
     def clean(self):
         cleaned = super().clean()  # refuses a stale form first
@@ -144,7 +155,9 @@ class SourceInlineForm(OrderedItemForm):
         label="or new outlet", max_length=200, required=False, help_text="Creates the outlet."
     )
     author = forms.CharField(max_length=200, required=False)
-    published = forms.DateTimeField(label="Published", required=False)
+    published = forms.SplitDateTimeField(
+        label="Published", required=False, widget=AdminSplitDateTime
+    )
 
     class Meta:
         model = Source
@@ -153,6 +166,7 @@ class SourceInlineForm(OrderedItemForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.fields["published"].help_text = newsroom_time_zone()
         article = self.instance.article if self.instance.article_id else None
         if article is not None:
             self.initial.update(
@@ -236,6 +250,11 @@ class SourceInlineForm(OrderedItemForm):
         if commit:
             source.save()
         return source
+
+
+def newsroom_time_zone():
+    """What a time typed in the admin means: the newsroom's time zone, by name."""
+    return f"In the newsroom's time zone, {settings.TIME_ZONE}."
 
 
 def unique_slug(model, name):

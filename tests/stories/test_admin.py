@@ -1109,3 +1109,60 @@ def test_seed_shaped_story_saves_unchanged_through_the_admin(editor_client, clie
     assert response.status_code == 302, error_text(response)
     assert KeyPoint.objects.filter(story=story).count() == 5
     assert public_page(client, story).text == before
+
+
+# --- Nothing typed is hidden: the whole headline, times with their zone ---------------------
+
+
+def test_the_headline_box_shows_a_whole_300_character_headline(editor_client):
+    response = editor_client.get(add_url())
+
+    field = response.context["adminform"].form["headline"]
+    html = str(field)
+    assert html.startswith("<textarea") and 'maxlength="300"' in html
+    widget = field.field.widget
+    assert int(widget.attrs["rows"]) * int(widget.attrs["cols"]) >= 300
+
+
+def test_a_headline_is_kept_on_one_line(editor_client):
+    response = editor_client.post(
+        add_url(), new_story_form(editor_client, headline="Talks resume\r\n in Havana ")
+    )
+
+    assert response.status_code == 302, error_text(response)
+    assert Story.objects.get().headline == "Talks resume in Havana"
+
+
+def test_a_source_publication_time_has_a_date_picker_and_says_its_zone(editor_client, settings):
+    settings.TIME_ZONE = "America/Bogota"
+    story = StoryFactory()
+    SourceFactory(story=story, position=1)
+
+    response = editor_client.get(change_url(story))
+
+    (sources,) = [
+        inline
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "sources"
+    ]
+    field = sources.formset.forms[0]["published"]
+    assert 'class="vDateField' in str(field) and 'class="vTimeField' in str(field)
+    assert "America/Bogota" in str(field.help_text)
+
+
+def test_a_source_publication_time_is_read_in_the_newsrooms_zone(editor_client, settings):
+    settings.TIME_ZONE = "America/Bogota"
+    story = StoryFactory()
+    source = SourceFactory(story=story, position=1)
+    data = story_form(editor_client, story)
+    index = inline_index(data, "sources", "id", source.pk)
+    data[f"sources-{index}-published_0"] = "2025-12-11"
+    data[f"sources-{index}-published_1"] = "09:30:00"
+
+    response = editor_client.post(change_url(story), data)
+
+    assert response.status_code == 302, error_text(response)
+    source.article.refresh_from_db()
+    assert source.article.published_at == datetime.datetime(
+        2025, 12, 11, 14, 30, tzinfo=datetime.UTC
+    )
