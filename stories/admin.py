@@ -28,7 +28,7 @@ from newsroom.editing import (
 from newsroom.history import register
 from timelines.models import EntryCitation
 
-from .forms import KeyPointInlineForm, SourceInlineForm, StoryAdminForm
+from .forms import KeyPointInlineForm, SourceInlineForm, StoryAdminForm, SubmittedSources
 from .models import (
     Article,
     ExternalResource,
@@ -143,6 +143,12 @@ class KeyPointInline(SortableInlineAdminMixin, admin.StackedInline):
     formset = OrderedItemFormSet
     extra = 0
     readonly_fields = ["cites"]
+    # The form's own citations field, not the model's: it may name sources saved only with
+    # the key points (StoryAdmin.save_related writes them).
+    exclude = ["citations"]
+
+    class Media:
+        js = ["newsroom-admin.js"]  # offers sources added in the same form to cite
 
     @admin.display(description="Cites")
     def cites(self, key_point):
@@ -322,8 +328,29 @@ class StoryAdmin(SortableAdminBase, EditorialAdmin):
         if note is not None:
             note.save()
 
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, KeyPointInline):
+            # Key points may cite the sources added in the same form, before they are saved.
+            submitted = SubmittedSources(request.POST if request.method == "POST" else None)
+            kwargs.setdefault("form_kwargs", {})["submitted"] = submitted
+        return kwargs
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        # The sources are saved now, new ones too: what each key point cites can be written.
+        by_model = {formset.model: formset for formset in formsets}
+        saved_sources = {
+            str(index): source_form.instance
+            for index, source_form in enumerate(by_model[Source].forms)
+            if source_form.instance.pk is not None
+        }
+        for point_form in by_model[KeyPoint].forms:
+            if (
+                point_form.instance.pk is not None
+                and point_form not in by_model[KeyPoint].deleted_forms
+            ):
+                point_form.save_citations(saved_sources)
         story = form.instance
         uncited = story.key_points.filter(citation_links__isnull=True)
         if uncited.exists():

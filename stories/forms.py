@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from newsroom.editing import (
-    CitationsField,
     OrderedItemForm,
     StaleFormCheck,
     is_editor,
@@ -236,6 +235,10 @@ class SourceInlineForm(OrderedItemForm):
     def save(self, commit=True):
         source = super().save(commit=False)
         if self.outlet is not None and self.outlet.pk is None:
+            # Another source of the same form may have named the same new outlet, and
+            # created it a moment ago.
+            self.outlet = Outlet.objects.named(self.outlet.name).first() or self.outlet
+        if self.outlet is not None and self.outlet.pk is None:
             self.outlet.slug = unique_slug(Outlet, self.outlet.name)
             self.outlet.full_clean()
             self.outlet.save()
@@ -265,34 +268,108 @@ def unique_slug(model, name):
     return slug
 
 
+class SubmittedSources:
+    """The sources a story form was sent with, as its sources table stood in the browser:
+    the new ones (by their form's index in the table) and the saved ones it removes. A key
+    point may cite a new source before it has ever been saved."""
+
+    PREFIX = "sources"
+    MAX_FORMS = 1000  # the formset's own limit: beyond it the formset refuses the form
+
+    def __init__(self, data=None):
+        self.new = {}  # form index: what the editor typed to name it (title, else URL)
+        self.removed = set()  # ids of saved sources deleted by this save
+        if not data:
+            return
+        try:
+            total = min(int(data.get(f"{self.PREFIX}-TOTAL_FORMS", 0)), self.MAX_FORMS)
+        except ValueError:
+            return  # the formset itself refuses a broken management form
+        for index in range(total):
+            field = f"{self.PREFIX}-{index}-{{}}".format
+            removed, saved = data.get(field("DELETE")), data.get(field("id"))
+            if saved:
+                if removed:
+                    self.removed.add(saved)
+                continue
+            named = data.get(field("title"), "").strip() or data.get(field("url"), "").strip()
+            if named and not removed:
+                self.new[str(index)] = named
+
+
+class SourceCitationsField(forms.MultipleChoiceField):
+    """The sources a key point cites, as check boxes labelled [n] in source order: the saved
+    ones by id, those added in the same form as "new-<their form's index>"."""
+
+    widget = forms.CheckboxSelectMultiple
+    NEW = "new-"
+
+    def resolve(self, values, new_sources):
+        """The Source rows chosen: saved ones by id, new ones from `new_sources`, the
+        sources just saved, by their form's index."""
+        saved = {str(source.pk): source for source in self.sources}
+        return [saved[v] if v in saved else new_sources[v.removeprefix(self.NEW)] for v in values]
+
+
 class KeyPointInlineForm(OrderedItemForm):
-    """A key point citing its story's sources, picked by number."""
+    """A key point citing its story's sources, picked by number, those added in the same
+    unsaved form too (save_citations(), once the sources are saved)."""
 
     takes_parent = True  # OrderedItemFormSet passes the story, also to forms of new points
 
-    citations = CitationsField(
-        Source.objects.none(),
+    citations = SourceCitationsField(
         required=False,
-        help_text="Save the story with its sources first; then pick what this point cites.",
+        help_text="The sources this point cites, numbered as readers will see them.",
     )
 
     class Meta:
         model = KeyPoint
-        fields = ["position", "heading", "body", "citations"]
+        fields = ["position", "heading", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, parent=None, **kwargs):
+    def __init__(self, *args, parent=None, submitted=None, **kwargs):
         super().__init__(*args, **kwargs)
         story = parent or (self.instance.story if self.instance.story_id else None)
         sources = (
-            Source.objects.filter(story=story).select_related("article__outlet")
+            list(Source.objects.filter(story=story).select_related("article__outlet"))
             if story is not None and story.pk
-            else Source.objects.none()
+            else []
         )
+        self.submitted = submitted or SubmittedSources()
         field = self.fields["citations"]
-        field.queryset = sources
-        field.numbers = {source.pk: n for n, source in enumerate(sources, start=1)}
+        field.sources = sources
+        field.choices = [
+            *(
+                (str(source.pk), f"[{n}] {source.article.outlet.name}: {source.article.title}")
+                for n, source in enumerate(sources, start=1)
+            ),
+            *(
+                (f"{field.NEW}{index}", f"[{n}] New: {named}")
+                for n, (index, named) in enumerate(self.submitted.new.items(), len(sources) + 1)
+            ),
+        ]
         if self.instance.pk:
-            self.initial["citations"] = list(
-                self.instance.citation_links.values_list("source_id", flat=True)
+            self.initial["citations"] = [
+                str(pk) for pk in self.instance.citation_links.values_list("source_id", flat=True)
+            ]
+
+    def clean_citations(self):
+        cited = self.cleaned_data["citations"]
+        removed = [
+            label
+            for value, label in self.fields["citations"].choices
+            if value in cited and value in self.submitted.removed
+        ]
+        if removed:
+            raise ValidationError(
+                f"This point cites {', '.join(removed)}, which this save removes: "
+                "take the citation off, or keep the source."
             )
+        return cited
+
+    def save_citations(self, new_sources):
+        """Write what the point cites, once its story's sources (new ones too) are saved:
+        `new_sources` are those, by their form's index."""
+        if "citations" in self.changed_data:
+            field = self.fields["citations"]
+            self.instance.citations.set(field.resolve(self.cleaned_data["citations"], new_sources))

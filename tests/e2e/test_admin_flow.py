@@ -201,7 +201,7 @@ def test_editor_publishes_a_story_that_readers_find_on_the_home_page(
     page = editor_page
 
     # 1. The story screen: headline (the slug follows it), summary, feed, hero image and the
-    #    first source. Key points cite sources by number, so the sources are saved first.
+    #    first source, saved (citing before the first save: the tests below).
     start_story(page)
     page.get_by_label("Summary").fill("The two sides are back at the table after two months.")
     choose_feed(page, homepage_feed.name)
@@ -385,3 +385,36 @@ def test_hero_image_preview_is_a_thumbnail(editor_page, media_root, tmp_path):
     preview = page.locator(".field-preview img")
     expect(preview).to_have_js_property("naturalHeight", 600)  # loaded, not a broken icon
     assert preview.bounding_box()["height"] <= 120
+
+
+def test_a_key_point_cites_sources_added_in_the_same_unsaved_form(editor_page):
+    """No save just to unlock citing: a new source is offered to the key points at once,
+    numbered as readers will see it, and the citation is written with the first save."""
+    page = editor_page
+    start_story(page)
+    add_source(page, 0, SOURCES[0])
+    key_point = add_key_point(page, 0, KEY_POINT)
+    add_source(page, 1, SOURCES[1])  # after the key point: offered to it all the same
+    expect(key_point.get_by_label(f"[1] New: {SOURCES[0]['title']}")).to_be_visible()
+    key_point.get_by_label(f"[2] New: {SOURCES[1]['title']}").check()
+
+    press(page, "Save and continue editing")
+
+    expect(page.locator("#sources-group .has_original .field-number")).to_have_text(["[1]", "[2]"])
+    expect(page.locator("#key_points-0 .field-cites .readonly")).to_have_text("[2]")
+
+
+def test_a_removed_new_source_is_no_longer_offered_and_the_rest_renumber(editor_page):
+    page = editor_page
+    start_story(page)
+    add_source(page, 0, SOURCES[0])
+    add_source(page, 1, SOURCES[1])
+    key_point = add_key_point(page, 0, KEY_POINT)
+    key_point.get_by_label(f"[2] New: {SOURCES[1]['title']}").check()
+
+    page.locator("#sources-0 .inline-deletelink").click()
+
+    expect(key_point.get_by_label(f"[1] New: {SOURCES[1]['title']}")).to_be_checked()
+    expect(key_point.get_by_text(SOURCES[0]["title"])).to_have_count(0)
+    press(page, "Save and continue editing")
+    expect(page.locator("#key_points-0 .field-cites .readonly")).to_have_text("[1]")

@@ -707,7 +707,7 @@ def test_key_point_citations_are_picked_from_the_story_sources(editor_client, ci
     ]
     field = key_points.formset.forms[0].fields["citations"]
     first, second = cited_story.sources_by_position
-    assert [value.value for value, _ in field.choices] == [first.pk, second.pk]
+    assert [value for value, _ in field.choices] == [str(first.pk), str(second.pk)]
     assert [label[:4] for _, label in field.choices] == ["[1] ", "[2] "]
     assert form_data(response)["key_points-0-citations"] == str(first.pk)
 
@@ -1166,3 +1166,107 @@ def test_a_source_publication_time_is_read_in_the_newsrooms_zone(editor_client, 
     assert source.article.published_at == datetime.datetime(
         2025, 12, 11, 14, 30, tzinfo=datetime.UTC
     )
+
+
+# --- Citing sources added in the same, unsaved form ---------------------------------------
+
+
+def key_point_choices(response, index=0):
+    (key_points,) = [
+        inline
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "key_points"
+    ]
+    forms = key_points.formset.forms
+    form = forms[index] if index is not None else key_points.formset.empty_form
+    return form.fields["citations"].choices
+
+
+def test_a_new_story_cites_the_sources_added_with_it_in_one_save(reporter_client):
+    data = new_story_form(reporter_client)
+    for n in (1, 2):
+        add_inline(
+            data,
+            "sources",
+            url=f"https://news.example.com/{n}",
+            title=f"Article {n}",
+            new_outlet="Havana Herald",
+        )
+    add_inline(data, "key_points", heading="Talks resumed", body="They met.", citations=["new-1"])
+    add_inline(
+        data, "key_points", heading="Both", body="Both said so.", citations=["new-0", "new-1"]
+    )
+
+    response = reporter_client.post(add_url(), data)
+
+    assert response.status_code == 302, error_text(response)
+    story = Story.objects.get(slug="talks-resume")
+    first, second = story.sources.order_by("position")
+    assert first.article.title == "Article 1" and second.article.title == "Article 2"
+    assert list(story.key_points.get(heading="Talks resumed").citations.all()) == [second]
+    assert set(story.key_points.get(heading="Both").citations.all()) == {first, second}
+
+
+def test_an_existing_key_point_cites_a_source_added_in_the_same_save(editor_client, cited_story):
+    first, _ = cited_story.sources_by_position
+    data = story_form(editor_client, cited_story)
+    index = add_inline(
+        data,
+        "sources",
+        url="https://news.example.com/third",
+        title="Third article",
+        new_outlet="Havana Herald",
+    )
+    data["key_points-0-citations"] = [str(first.pk), f"new-{index}"]
+
+    response = editor_client.post(change_url(cited_story), data)
+
+    assert response.status_code == 302, error_text(response)
+    third = cited_story.sources.get(article__title="Third article")
+    point = cited_story.key_points.get()
+    assert set(point.citations.all()) == {first, third}
+
+
+def test_a_form_that_comes_back_offers_the_new_sources_numbered(editor_client, cited_story):
+    data = story_form(editor_client, cited_story)
+    index = add_inline(
+        data,
+        "sources",
+        url="https://news.example.com/third",
+        title="Third article",
+        new_outlet="Havana Herald",
+    )
+    data["key_points-0-citations"] = [f"new-{index}"]
+    data["headline"] = ""  # an error elsewhere: the form comes back
+
+    response = editor_client.post(change_url(cited_story), data)
+
+    assert response.status_code == 200
+    choices = key_point_choices(response)
+    assert choices[-1] == (f"new-{index}", "[3] New: Third article")
+    assert f'value="new-{index}" id="id_key_points-0-citations_2" checked' in response.text
+
+
+@pytest.mark.parametrize("cited", ["new-7", "new-x", "new-"])
+def test_citing_a_new_source_that_is_not_in_the_form_is_refused(editor_client, cited_story, cited):
+    data = story_form(editor_client, cited_story)
+    data["key_points-0-citations"] = [cited]
+
+    response = editor_client.post(change_url(cited_story), data)
+
+    assert response.status_code == 200
+    assert "key_points-citations: Select a valid choice." in error_text(response)
+
+
+def test_citing_a_source_removed_in_the_same_save_is_refused(editor_client, cited_story):
+    first, second = cited_story.sources_by_position
+    data = story_form(editor_client, cited_story)
+    index = inline_index(data, "sources", "id", second.pk)
+    data[f"sources-{index}-DELETE"] = "on"
+    data["key_points-0-citations"] = [str(first.pk), str(second.pk)]
+
+    response = editor_client.post(change_url(cited_story), data)
+
+    assert response.status_code == 200
+    assert "this save removes" in error_text(response)
+    assert cited_story.sources.filter(pk=second.pk).exists()

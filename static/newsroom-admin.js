@@ -1,0 +1,68 @@
+// Key points may cite sources added in the same, unsaved story form. Each new row of the
+// sources table is offered to every key point at once, as "[n] New: <its title or URL>",
+// numbered as readers will see it. The server takes "new-<row index>" and writes the
+// citation once the source is saved (stories.forms.KeyPointInlineForm).
+"use strict";
+
+(function () {
+  const NEW = "new-";
+  let tokens = 0;
+
+  function newSourceRows() {
+    const rows = document.querySelectorAll("#sources-group tr.form-row[id^='sources-']");
+    return Array.from(rows).filter(
+      (row) => !row.classList.contains("has_original") && !row.classList.contains("empty-form"),
+    );
+  }
+
+  function named(row) {
+    const value = (suffix) => (row.querySelector(`[name$='-${suffix}']`) || {}).value || "";
+    return value("title").trim() || value("url").trim() || "(no URL yet)";
+  }
+
+  function offer(widget, row, number) {
+    // A row keeps its token when rows before it are removed and it is renumbered.
+    row.dataset.citeToken = row.dataset.citeToken || String(++tokens);
+    const index = row.id.replace("sources-", "");
+    const name = widget.id.replace(/^id_/, "");
+    let input = widget.querySelector(`input[data-cite-token='${row.dataset.citeToken}']`);
+    if (!input) {
+      const wrapper = document.createElement("div");
+      const label = document.createElement("label");
+      input = document.createElement("input");
+      input.type = "checkbox";
+      input.name = name;
+      input.dataset.citeToken = row.dataset.citeToken;
+      input.id = `${widget.id}_new_${row.dataset.citeToken}`;
+      label.htmlFor = input.id;
+      label.append(input, document.createTextNode(""));
+      wrapper.append(label);
+      widget.append(wrapper);
+    }
+    input.value = NEW + index;
+    input.parentElement.lastChild.textContent = ` [${number}] New: ${named(row)}`;
+  }
+
+  function sync() {
+    const saved = document.querySelectorAll("#sources-group tr.has_original").length;
+    const rows = newSourceRows();
+    const widgets = document.querySelectorAll("[id^='id_key_points-'][id$='-citations']");
+    for (const widget of widgets) {
+      rows.forEach((row, n) => offer(widget, row, saved + n + 1));
+      const live = new Set(rows.map((row) => row.dataset.citeToken));
+      for (const input of widget.querySelectorAll("input[data-cite-token]")) {
+        if (!live.has(input.dataset.citeToken)) {
+          input.closest("div").remove(); // its source row was removed
+        }
+      }
+    }
+  }
+
+  document.addEventListener("formset:added", sync);
+  // Sent before the admin renumbers the rows that follow the removed one: sync after it.
+  document.addEventListener("formset:removed", () => setTimeout(sync));
+  document.addEventListener("input", (event) => {
+    if (event.target.closest && event.target.closest("#sources-group")) sync();
+  });
+  document.addEventListener("DOMContentLoaded", sync);
+})();
