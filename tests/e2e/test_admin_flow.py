@@ -418,3 +418,36 @@ def test_a_removed_new_source_is_no_longer_offered_and_the_rest_renumber(editor_
     expect(key_point.get_by_text(SOURCES[0]["title"])).to_have_count(0)
     press(page, "Save and continue editing")
     expect(page.locator("#key_points-0 .field-cites .readonly")).to_have_text("[1]")
+
+
+def test_the_sources_table_fits_the_story_screen_at_1280_px(editor_page):
+    """Nothing of the sources table is off-screen: every column, the drag handle and Delete."""
+    page = editor_page
+    story = seed_shaped_story()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(story_change_url(story))
+
+    fits = page.evaluate(
+        """() => {
+          const group = document.querySelector('#sources-group').getBoundingClientRect();
+          const table = document.querySelector('#sources-group table').getBoundingClientRect();
+          const cells = [...document.querySelectorAll(
+            '#sources-group tr.has_original td:not(.hidden), #sources-group thead th:not(.hidden)'
+          )].filter((cell) => cell.offsetParent !== null);
+          const outside = cells.filter((cell) => {
+            const box = cell.getBoundingClientRect();
+            return box.right > group.right + 1 || box.left < group.left - 1;
+          });
+          return {
+            table: Math.round(table.width), group: Math.round(group.width),
+            page: document.documentElement.scrollWidth, outside: outside.length,
+            rows: document.querySelectorAll('#sources-group tr.has_original').length,
+          };
+        }"""
+    )
+    assert fits["rows"] == 10, fits
+    assert fits["table"] <= fits["group"] and fits["outside"] == 0, fits
+    assert fits["page"] <= 1280, fits
+    delete = page.locator("#sources-group tr.has_original td.delete input").first
+    delete.scroll_into_view_if_needed()
+    expect(delete).to_be_in_viewport()  # scrolled to vertically: nothing to scroll sideways
