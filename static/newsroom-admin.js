@@ -1,3 +1,5 @@
+// The story screen's sources table, in the browser; the server checks and does the same.
+//
 // Key points may cite sources added in the same, unsaved story form. Each new row of the
 // sources table is offered to every key point at once, as "[n] New: <its title or URL>",
 // numbered as readers will see it. The server takes "new-<row index>" and writes the
@@ -58,6 +60,38 @@
     }
   }
 
+  // A pasted article URL on a known outlet's site chooses that outlet (the option's
+  // data-site: stories.forms.OutletSelect), unless the editor chose one or named a new one.
+  function siteOf(url) {
+    try {
+      return new URL(url.trim()).hostname.toLowerCase().replace(/^www\./, "");
+    } catch {
+      return "";
+    }
+  }
+
+  function chooseOutlet(urlInput) {
+    const row = urlInput.closest("tr");
+    const select = row && row.querySelector("select[name$='-outlet']");
+    const newOutlet = row && row.querySelector("[name$='-new_outlet']");
+    if (!select || (select.value && select.dataset.chosenBySite !== select.value)) return;
+    if (newOutlet && newOutlet.value.trim()) return;
+    const host = siteOf(urlInput.value);
+    const matches = Array.from(select.options).filter((option) => {
+      const site = option.dataset.site;
+      return site && host && (host === site || host.endsWith("." + site));
+    });
+    const longest = Math.max(0, ...matches.map((option) => option.dataset.site.length));
+    const best = matches.filter((option) => option.dataset.site.length === longest);
+    select.value = best.length === 1 ? best[0].value : "";
+    select.dataset.chosenBySite = select.value;
+  }
+
+  document.addEventListener("input", (event) => {
+    if (event.target.matches && event.target.matches("#sources-group [name$='-url']")) {
+      chooseOutlet(event.target);
+    }
+  });
   document.addEventListener("formset:added", sync);
   // Sent before the admin renumbers the rows that follow the removed one: sync after it.
   document.addEventListener("formset:removed", () => setTimeout(sync));

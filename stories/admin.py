@@ -130,6 +130,9 @@ class SourceInline(SortableInlineAdminMixin, admin.TabularInline):
     fields = ["number", "url", "title", "outlet", "new_outlet", "author", "published"]
     readonly_fields = ["number"]
 
+    class Media:
+        js = ["newsroom-admin.js"]  # a pasted URL chooses its outlet
+
     @admin.display(description="#")
     def number(self, source):
         if not source.pk:

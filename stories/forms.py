@@ -16,7 +16,7 @@ from newsroom.editing import (
     may_change,
 )
 
-from .models import Article, KeyPoint, Outlet, Source, Story, StoryNote
+from .models import Article, KeyPoint, Outlet, Source, Story, StoryNote, site_of
 
 
 class SearchForm(forms.Form):
@@ -138,6 +138,18 @@ class StoryAdminForm(StaleFormCheck):
         return None
 
 
+class OutletSelect(forms.Select):
+    """Outlets with their sites (data-site), so that pasting an article's URL can choose
+    its outlet in the browser (newsroom-admin.js), as the server does on save."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        outlet = getattr(value, "instance", None)
+        if outlet is not None and outlet.website:
+            option["attrs"]["data-site"] = site_of(outlet.website)
+        return option
+
+
 class SourceInlineForm(OrderedItemForm):
     """A source added by pasting its URL: a known article is reused, a new one is created.
 
@@ -149,7 +161,12 @@ class SourceInlineForm(OrderedItemForm):
 
     url = forms.URLField(label="Article URL", assume_scheme="https", max_length=500)
     title = forms.CharField(max_length=500, required=False, help_text="Needed for a new article.")
-    outlet = forms.ModelChoiceField(Outlet.objects.all(), required=False)
+    outlet = forms.ModelChoiceField(
+        Outlet.objects.all(),
+        required=False,
+        widget=OutletSelect,
+        help_text="Chosen for you when the URL is on an outlet's website.",
+    )
     new_outlet = forms.CharField(
         label="or new outlet", max_length=200, required=False, help_text="Creates the outlet."
     )
@@ -195,6 +212,8 @@ class SourceInlineForm(OrderedItemForm):
             if new_outlet
             else cleaned.get("outlet")
         )
+        if self.article is None and self.outlet is None:
+            self.outlet = Outlet.objects.for_address(url)
         if self.article is None:
             if not cleaned.get("title"):
                 self.add_error("title", "A new article needs its title.")

@@ -764,10 +764,34 @@ class HeroImage(ShownOnStories, models.Model):
         return self.picture.largest if self.picture else self.image_url
 
 
+def site_of(url):
+    """An address's site as outlets are told apart: its host, lower case, without "www."."""
+    try:
+        host = urlparse(url.strip()).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
 class OutletQuerySet(ShownQuerySet):
     def named(self, name):
         """The outlet with this name, whatever its case and surrounding spaces."""
         return self.filter(name__iexact=name.strip())
+
+    def for_address(self, url):
+        """The outlet whose website is the site of `url` (news.bbc.com is bbc.com's), or
+        None: the longest matching site wins, and a site several outlets give is no one's."""
+        host = site_of(url)
+        if not host:
+            return None
+        by_site = {}
+        for outlet in self.exclude(website=""):
+            by_site.setdefault(site_of(outlet.website), []).append(outlet)
+        for site in sorted(by_site, key=len, reverse=True):
+            if site and (host == site or host.endswith("." + site)):
+                found = by_site[site]
+                return found[0] if len(found) == 1 else None
+        return None
 
 
 class Outlet(ShownOnStories, Versioned):

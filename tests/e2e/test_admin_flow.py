@@ -27,6 +27,7 @@ from playwright.sync_api import expect
 from stories.models import HeroImage
 from tests.factories import (
     FeedFactory,
+    OutletFactory,
     SourceFactory,
     StoryFactory,
     TimelineFactory,
@@ -451,3 +452,20 @@ def test_the_sources_table_fits_the_story_screen_at_1280_px(editor_page):
     delete = page.locator("#sources-group tr.has_original td.delete input").first
     delete.scroll_into_view_if_needed()
     expect(delete).to_be_in_viewport()  # scrolled to vertically: nothing to scroll sideways
+
+
+def test_pasting_a_url_on_a_known_outlets_site_chooses_that_outlet(editor_page):
+    OutletFactory(name="Harbor Gazette", website="https://www.harbor-gazette.example/")
+    page = editor_page
+    start_story(page)
+    page.get_by_role("button", name="Add another Source").click()
+    url = page.locator("[name='sources-0-url']")
+    outlet = page.locator("[name='sources-0-outlet']")
+
+    url.fill("https://news.harbor-gazette.example/2025/talks")
+    expect(outlet.locator("option:checked")).to_have_text("Harbor Gazette")
+    url.fill("https://elsewhere.example/2025/talks")  # chosen for the URL: follows it
+    expect(outlet).to_have_value("")
+    outlet.select_option(label="Harbor Gazette")  # the editor's own choice stays
+    url.fill("https://elsewhere.example/2025/other")
+    expect(outlet.locator("option:checked")).to_have_text("Harbor Gazette")

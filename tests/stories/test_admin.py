@@ -1270,3 +1270,49 @@ def test_citing_a_source_removed_in_the_same_save_is_refused(editor_client, cite
     assert response.status_code == 200
     assert "this save removes" in error_text(response)
     assert cited_story.sources.filter(pk=second.pk).exists()
+
+
+# --- Sources by URL: a known outlet is recognised by its site -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.bbc.com/news/world-123", "BBC"),
+        ("https://bbc.com/news/world-123", "BBC"),
+        ("http://WWW.BBC.COM/mundo", "BBC"),
+        ("https://news.bbc.com/a", "BBC"),
+        ("https://elpais.com/america/1.html", "El País"),
+        ("https://notbbc.com/news", None),
+        ("https://www.bbc.com.evil.example/a", None),
+        ("https://unknown.example/a", None),
+    ],
+)
+def test_an_outlet_is_known_by_its_site(db, url, expected):
+    OutletFactory(name="BBC", website="https://www.bbc.com/")
+    OutletFactory(name="El País", website="https://elpais.com")
+    OutletFactory(name="No site", website="")
+
+    found = Outlet.objects.for_address(url)
+
+    assert (found.name if found else None) == expected
+
+
+def test_a_new_article_on_a_known_outlets_site_is_that_outlets(editor_client, cited_story):
+    OutletFactory(name="BBC", website="https://www.bbc.com/")
+    data = story_form(editor_client, cited_story)
+    add_inline(data, "sources", url="https://www.bbc.com/news/x", title="A BBC report")
+
+    response = editor_client.post(change_url(cited_story), data)
+
+    assert response.status_code == 302, error_text(response)
+    source = cited_story.sources.get(article__title="A BBC report")
+    assert source.article.outlet.name == "BBC"
+
+
+def test_the_outlet_box_knows_each_outlets_site(editor_client, cited_story):
+    OutletFactory(name="BBC", website="https://www.bbc.com/")
+
+    response = editor_client.get(change_url(cited_story))
+
+    assert 'data-site="bbc.com">BBC</option>' in response.text
