@@ -17,6 +17,7 @@ from django import forms
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
+from django.forms.utils import pretty_name
 from django.shortcuts import get_object_or_404
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
@@ -170,6 +171,8 @@ class OrderedItemFormSet(CustomInlineFormSet):
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            name_inputs(form.fields["DELETE"].widget, "Delete")
         if form.instance._state.adding:
             # No position yet: sortable2 puts a new item last when it is saved. The model's
             # default (0) would make two new items collide on one position.
@@ -185,7 +188,32 @@ class OrderedItemFormSet(CustomInlineFormSet):
         return saved
 
 
-class OrderedItemForm(forms.ModelForm):
+class LabelledInlineForm(forms.ModelForm):
+    """An inline item whose every input is named for assistive technology: a tabular
+    inline's inputs sit under a column heading no <label> points to, and a file input or a
+    date and time pair is not named by its row's label either."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            # As BoundField labels it; not self[name], whose cache would keep this field
+            # after the formset swaps it (its foreign key becomes a hidden input).
+            name_inputs(field.widget, str(field.label or pretty_name(name)))
+
+
+def name_inputs(widget, label):
+    """Name a widget's inputs with `label` (aria-label), the parts of a date and time
+    apart ("Published date", "Published time")."""
+    if widget.is_hidden or isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return  # hidden, or a group of options each with its own <label>
+    if isinstance(widget, forms.SplitDateTimeWidget):
+        for part, subwidget in zip(("date", "time"), widget.widgets, strict=True):
+            subwidget.attrs.setdefault("aria-label", f"{label} {part}")
+        return
+    widget.attrs.setdefault("aria-label", label)
+
+
+class OrderedItemForm(LabelledInlineForm):
     """An ordered inline item. Its position is checked across the submitted forms only: each
     row checked against the database on its own would refuse every swap of two items."""
 

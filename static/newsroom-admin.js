@@ -92,6 +92,22 @@
       chooseOutlet(event.target);
     }
   });
+  // select2 (the admin's autocomplete) shows a combobox named by its current value only:
+  // give it the name of the field it stands for (its <label>).
+  function nameComboboxes() {
+    for (const select of document.querySelectorAll("select.admin-autocomplete")) {
+      const label = document.querySelector(`label[for='${select.id}']`);
+      const name = label && label.textContent.replace(/:\s*$/, "").trim();
+      const parts = select.parentElement.querySelectorAll(
+        ".select2-selection[role='combobox'], .select2-selection__rendered[role='textbox']",
+      );
+      for (const part of parts) {
+        if (name && !part.hasAttribute("aria-label")) part.setAttribute("aria-label", name);
+      }
+    }
+  }
+  window.addEventListener("load", nameComboboxes); // after the admin starts select2
+
   document.addEventListener("formset:added", sync);
   // Sent before the admin renumbers the rows that follow the removed one: sync after it.
   document.addEventListener("formset:removed", () => setTimeout(sync));

@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 from newsroom import derived
 from newsroom.editing import (
     EditorialAdmin,
+    LabelledInlineForm,
     OrderedItemForm,
     OrderedItemFormSet,
     is_editor,
@@ -92,6 +93,7 @@ def cited_by(source):
 
 class HeroImageInline(admin.StackedInline):
     model = HeroImage
+    form = LabelledInlineForm
 
     class Media:
         css = {"all": ["newsroom-admin.css"]}  # a stylesheet: the CSP allows no inline style
@@ -235,7 +237,6 @@ class StoryAdmin(SortableAdminBase, EditorialAdmin):
     date_hierarchy = "updated_at"
     prepopulated_fields = {"slug": ("headline",)}
     autocomplete_fields = ["timeline"]
-    filter_horizontal = ["feeds"]
     inlines = [
         HeroImageInline,
         SourceInline,

@@ -68,7 +68,11 @@ class StoryAdminForm(StaleFormCheck):
             "updated_at",
         ]
         # The whole of a 300-character headline in view; it is kept on one line (below).
-        widgets = {"headline": forms.Textarea(attrs={"rows": 3, "cols": 110})}
+        widgets = {
+            "headline": forms.Textarea(attrs={"rows": 3, "cols": 110}),
+            # A newsroom has a handful of feeds: check boxes, not a two-list chooser.
+            "feeds": forms.CheckboxSelectMultiple,
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

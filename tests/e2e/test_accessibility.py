@@ -48,3 +48,41 @@ def test_public_pages_have_no_serious_accessibility_violation(new_context, stori
             if violation["impact"] in BLOCKING
         ]
     assert {name: problems for name, problems in found.items() if problems} == {}
+
+
+# --- The admin: the editor's desk --------------------------------------------------------------
+
+
+def admin_pages(story):
+    return {
+        "home (the desk)": reverse("admin:index"),
+        "story list": reverse("admin:stories_story_changelist"),
+        "story form": reverse("admin:stories_story_change", args=[story.pk]),
+        "new story form": reverse("admin:stories_story_add"),
+        "story history": reverse("admin:stories_story_history", args=[story.pk]),
+        "timeline form": reverse("admin:timelines_timeline_change", args=[story.timeline_id]),
+    }
+
+
+def test_the_admin_pages_editors_work_in_have_no_serious_accessibility_violation(
+    new_context, stories, live_server
+):
+    from django.contrib.auth import get_user_model
+
+    from tests.e2e.test_admin_flow import PASSWORD, log_in
+
+    editor = get_user_model().objects.create_superuser("axe-editor", "axe@example.com", PASSWORD)
+    page = new_context(viewport=DESKTOP).new_page()
+    log_in(page, editor)
+    found = {}
+    for name, path in admin_pages(stories[0]).items():
+        assert page.goto(path).ok, name
+        results = Axe().run(page)
+        found[name] = [
+            f"{violation['impact']}: {violation['id']} ({len(violation['nodes'])} nodes: "
+            f"{violation['nodes'][0]['target']})"
+            for violation in results.response["violations"]
+            if violation["impact"] in BLOCKING
+        ]
+    problems = {name: problems for name, problems in found.items() if problems}
+    assert problems == {}, "\n".join(f"{name}: {found}" for name, found in problems.items())
