@@ -12,13 +12,17 @@
 Both apps' admin screens build on these pieces; neither imports the other's admin or forms.
 """
 
+import datetime
+from dataclasses import dataclass
+
 from adminsortable2.admin import CustomInlineFormSet
 from django import forms
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import F
 from django.forms.utils import pretty_name
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
@@ -49,6 +53,7 @@ class StaleFormCheck(forms.ModelForm):
     """
 
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    conflict = None  # a Conflict, when the form was refused as stale
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,20 +76,91 @@ class StaleFormCheck(forms.ModelForm):
             .values_list("version", flat=True)
             .first()
         )
-        if current is not None and self.cleaned_data.get("loaded_version") != current:
-            raise ValidationError(
-                f"Someone else saved this {model._meta.verbose_name} after you opened it, so "
-                "your changes were not saved (nothing was lost: theirs are kept, and yours are "
-                "still in this form). Copy what you changed, reload the page and apply it "
-                "again.",
-                code="stale",
-            )
+        if current is None or self.cleaned_data.get("loaded_version") == current:
+            return
+        # "Re-apply mine", offered with the conflict below: a save over the version the
+        # editor has now seen, refused again if yet another save came since.
+        if self.data.get(REAPPLY) == str(current):
+            return
+        self.conflict = Conflict.of(self, current)
+        saved = (
+            f" ({self.conflict.saved_by}, {_shown(self.conflict.saved_at)} "
+            f"{timezone.get_current_timezone_name()})"
+            if self.conflict.saved_by and self.conflict.saved_at
+            else ""
+        )
+        raise ValidationError(
+            f"Someone else saved this {model._meta.verbose_name} after you opened it{saved}, "
+            "so your changes were not saved. Nothing was lost: theirs are kept, and yours "
+            "are still in this form; below, yours beside theirs. “Re-apply my changes” "
+            "saves yours over theirs.",
+            code="stale",
+        )
+
+
+# The button that saves a refused form's values over the version shown beside them.
+REAPPLY = "_reapply"
+
+
+@dataclass
+class Conflict:
+    """What a refused editor is shown: who saved since they opened the form, when, and
+    each field where their value and the saved one differ."""
+
+    version: int  # the row's version now: re-applying saves over this one only
+    saved_by: str | None
+    saved_at: object
+    differences: list  # (label, mine, theirs), in the form's order
+
+    @classmethod
+    def of(cls, form, version):
+        model = type(form.instance)
+        row = model._default_manager.get(pk=form.instance.pk)
+        latest = Version.objects.get_for_object(row).select_related("revision__user").first()
+        revision = latest.revision if latest is not None else None
+        differences = []
+        for name, field in form.fields.items():
+            try:
+                model_field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue  # the form's own (a note for readers, the loaded version)
+            if not model_field.editable or name not in form.cleaned_data:
+                continue
+            mine = form.cleaned_data[name]
+            theirs = getattr(row, name)
+            if model_field.many_to_many:
+                mine, theirs = list(mine or []), list(theirs.all())
+                if {item.pk for item in mine} == {item.pk for item in theirs}:
+                    continue
+            elif mine == theirs or (mine in (None, "") and theirs in (None, "")):
+                continue
+            label = field.label or pretty_name(name)
+            differences.append((str(label), _shown(mine), _shown(theirs)))
+        return cls(
+            version=version,
+            saved_by=revision.user.get_username() if revision and revision.user else None,
+            saved_at=revision.date_created if revision else None,
+            differences=differences,
+        )
+
+
+def _shown(value):
+    """A field's value as the comparison shows it."""
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "—"
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+        return f"{value:%b} {value.day}, {value:%Y, %H:%M}"
+    return str(value)
 
 
 class EditorialAdmin(CompareVersionAdmin):
     """A model admin for what readers see: the newsroom's rules on every one of its paths."""
 
     form = StaleFormCheck
+    change_form_template = "admin/editorial_change_form.html"  # shows a stale form's Conflict
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

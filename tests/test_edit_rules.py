@@ -411,6 +411,77 @@ def test_every_editing_screen_refuses_a_form_opened_before_another_save(editor_c
     assert versions_of(row).last().field_dict[field] == "Saved first"
 
 
+@pytest.fixture
+def second_editor_client(django_user_model):
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    other = django_user_model.objects.create_user(
+        username="omar-other-editor", password="not-a-real-password", is_staff=True
+    )
+    other.groups.add(Group.objects.get(name="Editors"))
+    client = Client()
+    client.force_login(other)
+    return client
+
+
+def conflicted(editor_client, second_editor_client, model):
+    """A row two editors opened; the other saved first. Returns (row, url, field, the
+    refused response, the form the first editor sent)."""
+    row = a_row_of(model)
+    url = admin_url(row)
+    field = TEXT_FIELD[model._meta.label]
+    mine, theirs = form_data(editor_client.get(url)), form_data(second_editor_client.get(url))
+    theirs[field], mine[field] = "Theirs, saved first", "Mine, from the older form"
+    assert second_editor_client.post(url, theirs).status_code == 302
+    response = editor_client.post(url, mine)
+    assert response.status_code == 200
+    return row, url, field, response, mine
+
+
+@pytest.mark.parametrize("model", editing_screens(), ids=lambda model: model._meta.label)
+def test_a_refused_editor_sees_who_saved_when_and_their_values_beside_mine(
+    editor_client, second_editor_client, model
+):
+    _, _, field, response, _ = conflicted(editor_client, second_editor_client, model)
+
+    conflict = response.context["adminform"].form.conflict
+    assert conflict.saved_by == "omar-other-editor"
+    assert conflict.saved_at is not None
+    label = str(response.context["adminform"].form[field].label)
+    assert (label, "Mine, from the older form", "Theirs, saved first") in conflict.differences
+    page = response.text
+    assert "omar-other-editor" in page and "Theirs, saved first" in page
+    assert 'name="_reapply"' in page
+
+
+@pytest.mark.parametrize("model", editing_screens(), ids=lambda model: model._meta.label)
+def test_a_refused_editor_reapplies_their_values_with_one_click(
+    editor_client, second_editor_client, model
+):
+    row, url, field, response, mine = conflicted(editor_client, second_editor_client, model)
+    reapply = response.context["adminform"].form.conflict.version
+
+    saved = editor_client.post(url, {**mine, "_reapply": str(reapply)})
+
+    assert saved.status_code == 302, error_text(saved)
+    assert getattr(reload(row), field) == "Mine, from the older form"
+
+
+def test_reapplying_after_yet_another_save_is_refused_again(editor_client, second_editor_client):
+    row, url, field, response, mine = conflicted(editor_client, second_editor_client, Story)
+    reapply = response.context["adminform"].form.conflict.version
+    again = form_data(second_editor_client.get(url))
+    again[field] = "Theirs, saved again"
+    assert second_editor_client.post(url, again).status_code == 302
+
+    refused = editor_client.post(url, {**mine, "_reapply": str(reapply)})
+
+    assert refused.status_code == 200
+    assert "Someone else saved this story after you opened it" in error_text(refused)
+    assert reload(row).headline == "Theirs, saved again"
+
+
 def test_stale_timeline_form_does_not_replace_an_entry_someone_saved(editor_client):
     timeline = TimelineFactory()
     TimelineEntryFactory(timeline=timeline, position=1, text="Original entry.")
