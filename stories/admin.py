@@ -8,6 +8,7 @@ import reversion
 from adminsortable2.admin import SortableAdminBase, SortableInlineAdminMixin
 from axes import admin as axes_admin
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.utils import unquote
@@ -16,6 +17,7 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from reversion.models import Version
 
 from newsroom import derived
 from newsroom.editing import (
@@ -29,6 +31,7 @@ from newsroom.editing import (
 from newsroom.history import register
 from timelines.models import EntryCitation
 
+from . import workflow
 from .forms import KeyPointInlineForm, SourceInlineForm, StoryAdminForm, SubmittedSources
 from .models import (
     Article,
@@ -265,9 +268,53 @@ class StoryAdmin(SortableAdminBase, EditorialAdmin):
     actions = ["publish_selected", "archive_selected"]
 
     def get_fieldsets(self, request, obj=None):
+        fieldsets = self.fieldsets
         if obj is None:  # a new story has nothing to update or correct yet
-            return [fs for fs in self.fieldsets if "change_kind" not in fs[1]["fields"]]
-        return self.fieldsets
+            fieldsets = [fs for fs in fieldsets if "change_kind" not in fs[1]["fields"]]
+        if obj is not None and obj.status == Story.Status.IN_REVIEW and is_editor(request.user):
+            fieldsets = [
+                *fieldsets,
+                (
+                    "Review",
+                    {
+                        "fields": ["review_comment"],
+                        "description": "To send the story back, say what to change.",
+                    },
+                ),
+            ]
+        return fieldsets
+
+    # --- The status panel and the buttons (stories.workflow) ----------------------------
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["workflow_buttons"] = [
+            (action, label) for action, label, _ in workflow.offered(obj, is_editor(request.user))
+        ]
+        context["workflow_help"] = workflow.offered(obj, is_editor(request.user))
+        context["status_panel"] = self.status_panel(obj)
+        # The buttons above say what a save does; "Save and add another" does not.
+        context["show_save_and_add_another"] = False
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def status_panel(self, story):
+        """Where the story stands: its state and times, its last save, the open review."""
+        if story is None:
+            return None
+        latest = Version.objects.get_for_object(story).select_related("revision__user").first()
+        revision = latest.revision if latest is not None else None
+        state = workflow.state_of(story)
+        return {
+            "state": story.status_label,
+            "published": story.published_at if state != "scheduled" else None,
+            "scheduled": story.published_at if state == "scheduled" else None,
+            "updated": story.updated_at,
+            "saved_by": revision.user.get_username() if revision and revision.user else None,
+            "saved_at": revision.date_created if revision else story.modified_at,
+            "review": story.review_comments.filter(answered=False)
+            .select_related("author")
+            .first(),
+            "time_zone": settings.TIME_ZONE,
+        }
 
     def get_queryset(self, request):
         return (
@@ -331,6 +378,29 @@ class StoryAdmin(SortableAdminBase, EditorialAdmin):
         super().save_model(request, obj, form, change)
         if note is not None:
             note.save()
+        if form.action == "review":  # submitted again: the comments sent back are answered
+            obj.review_comments.filter(answered=False).update(answered=True)
+        comment = form.comment_for_reporter(obj, request.user)
+        if comment is not None:
+            comment.save()
+        request.workflow_comment = form.history_comment()
+
+    # History says what the button did before what changed ("Published. Changed headline").
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        self._say_in_history(request)
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        self._say_in_history(request)
+        return entry
+
+    def _say_in_history(self, request):
+        said = getattr(request, "workflow_comment", "")
+        if said and reversion.is_active():
+            changes = reversion.get_comment()
+            reversion.set_comment(f"{said}. {changes}" if changes else said)
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)

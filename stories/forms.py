@@ -16,7 +16,20 @@ from newsroom.editing import (
     may_change,
 )
 
-from .models import Article, KeyPoint, Outlet, Source, Story, StoryNote, site_of
+from . import workflow
+from .models import (
+    Article,
+    KeyPoint,
+    Outlet,
+    ReviewComment,
+    Source,
+    Story,
+    StoryNote,
+    site_of,
+)
+
+# The name of the story screen's workflow buttons (stories.workflow).
+ACTION = "_workflow"
 
 
 class SearchForm(forms.Form):
@@ -52,6 +65,13 @@ class StoryAdminForm(StaleFormCheck):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Shown in the story's Updates list. Required for an update or a correction.",
     )
+    review_comment = forms.CharField(
+        label="Comment for the reporter",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed to send the story back: what to change before it is published.",
+    )
 
     class Meta:
         model = Story
@@ -70,6 +90,9 @@ class StoryAdminForm(StaleFormCheck):
         # The whole of a 300-character headline in view; it is kept on one line (below).
         widgets = {
             "headline": forms.Textarea(attrs={"rows": 3, "cols": 110}),
+            # Set by the buttons (stories.workflow), not chosen from a list; still checked
+            # against the role when posted as it is.
+            "status": forms.HiddenInput,
             # A newsroom has a handful of feeds: check boxes, not a two-list chooser.
             "feeds": forms.CheckboxSelectMultiple,
         }
@@ -97,6 +120,7 @@ class StoryAdminForm(StaleFormCheck):
 
     def clean(self):
         cleaned = super().clean()  # refuses a stale form first
+        self._apply_action(cleaned)
         self._check_workflow(cleaned)
         kind = cleaned.get("change_kind") or self.ChangeKind.EDIT
         if kind != self.ChangeKind.EDIT and not cleaned.get("change_note", "").strip():
@@ -105,6 +129,56 @@ class StoryAdminForm(StaleFormCheck):
             self.add_error("change_kind", "A new story has nothing to update or correct yet.")
         self._set_times(cleaned, kind)
         return cleaned
+
+    @property
+    def action(self):
+        """The button pressed (stories.workflow.ACTIONS), or None for a plain save."""
+        return self.data.get(ACTION)
+
+    def _apply_action(self, cleaned):
+        """What the pressed button does to the status, times and notes; refused for a
+        button of another role or one no screen has."""
+        action = self.action
+        if action is None:
+            return
+        if action not in workflow.ACTIONS:
+            raise ValidationError(f"“{action}” is not something this screen does.")
+        status, for_editors = workflow.ACTIONS[action]
+        if for_editors and not self.can_publish:
+            raise ValidationError(
+                f"Only an editor can {workflow.LABELS[action][0].rstrip('…').lower()}.",
+                code="permission",
+            )
+        cleaned["status"] = status or self.instance.status or Story.Status.DRAFT
+        now = timezone.now()
+        if action == "publish":
+            published_at = self.instance.published_at if self.instance.pk else None
+            if published_at is None or published_at > now:
+                cleaned["published_at"] = now
+        if action == "schedule":
+            when = cleaned.get("published_at")
+            if when is None or when <= now:
+                self.add_error(
+                    "published_at",
+                    "Give the time to publish at, in the future, then press Schedule.",
+                )
+        if action in ("update", "correction"):
+            cleaned["change_kind"] = action
+        if action == "send_back" and not cleaned.get("review_comment", "").strip():
+            self.add_error("review_comment", "Tell the reporter what to change.")
+
+    def history_comment(self):
+        """What History says this save did, or "" for a plain save."""
+        return workflow.history_comment(
+            self.action, self.cleaned_data.get("review_comment", "").strip()
+        )
+
+    def comment_for_reporter(self, story, author):
+        """The comment sent back to the reporter with this save, if any."""
+        if self.action == "send_back":
+            text = self.cleaned_data["review_comment"].strip()
+            return ReviewComment(story=story, author=author, text=text)
+        return None
 
     def _set_times(self, cleaned, kind):
         """The times publishing implies, set before the model's own validation runs."""

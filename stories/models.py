@@ -561,6 +561,28 @@ class Story(ShownOnStories, Versioned):
         return self.get_status_display()
 
 
+class ReviewComment(models.Model):
+    """An editor's word to the reporter on sending a story back: shown on the story screen
+    until the story is submitted again. Not a reader's note (StoryNote)."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="review_comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    # Answered: the story was submitted for review again since.
+    answered = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "review comment"
+        verbose_name_plural = "review comments"
+
+    def __str__(self):
+        return self.text[:60]
+
+
 # Newest first, as ORDER is for stories.
 LISTING_ORDER = ("-updated_at", "-story_id")
 

@@ -232,9 +232,8 @@ def test_editor_publishes_a_story_that_readers_find_on_the_home_page(
     # 4. Back on the story: show the timeline and publish.
     page.goto(change_url)
     choose_autocomplete(page, "timeline", TIMELINE_TITLE)
-    page.get_by_label("Status").select_option(label="Published")
     page.screenshot(path=screenshots_dir / "admin-story.png", full_page=True)
-    press(page, "Save")
+    press(page, "Publish now")
     expect(page.locator(".messagelist .success")).to_contain_text(HEADLINE)
 
     # 5. A reader, with no session, finds it on the home page and opens it.
@@ -304,7 +303,8 @@ def test_reporter_can_choose_only_draft_or_in_review(page, staff_member):
     log_in(page, staff_member("rory-reporter", "Reporters"))
     page.goto(reverse("admin:stories_story_add"))
 
-    expect(page.get_by_label("Status").locator("option")).to_have_text(["Draft", "In review"])
+    buttons = page.locator(".submit-row.workflow button")
+    expect(buttons).to_have_text(["Save draft", "Submit for review"])
 
 
 # --- Bugs met on the way ------------------------------------------------------------------
