@@ -22,7 +22,6 @@ from reversion.models import Version
 from newsroom import derived
 from newsroom.editing import (
     EditorialAdmin,
-    LabelledInlineForm,
     OrderedItemForm,
     OrderedItemFormSet,
     is_editor,
@@ -32,7 +31,13 @@ from newsroom.history import register
 from timelines.models import EntryCitation
 
 from . import workflow
-from .forms import KeyPointInlineForm, SourceInlineForm, StoryAdminForm, SubmittedSources
+from .forms import (
+    HeroImageForm,
+    KeyPointInlineForm,
+    SourceInlineForm,
+    StoryAdminForm,
+    SubmittedSources,
+)
 from .models import (
     Article,
     ExternalResource,
@@ -96,7 +101,7 @@ def cited_by(source):
 
 class HeroImageInline(admin.StackedInline):
     model = HeroImage
-    form = LabelledInlineForm
+    form = HeroImageForm
 
     class Media:
         css = {"all": ["newsroom-admin.css"]}  # a stylesheet: the CSP allows no inline style
@@ -107,6 +112,7 @@ class HeroImageInline(admin.StackedInline):
     fields = [
         "preview",
         "image",
+        "kept_image",
         "image_url",
         "alt_text",
         "caption",

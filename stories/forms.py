@@ -1,15 +1,22 @@
 """Forms: the reader's search, and the admin's (the story's workflow rules, sources added by
 URL, citations by number)."""
 
+import secrets
+from pathlib import Path
+
 from django import forms
 from django.conf import settings
 from django.contrib.admin.widgets import AdminSplitDateTime
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 
 from newsroom.editing import (
+    LabelledInlineForm,
     OrderedItemForm,
     StaleFormCheck,
     is_editor,
@@ -214,6 +221,61 @@ class StoryAdminForm(StaleFormCheck):
         if kind in (self.ChangeKind.UPDATE, self.ChangeKind.CORRECTION):
             return StoryNote(story=story, kind=kind, text=self.cleaned_data["change_note"].strip())
         return None
+
+
+class HeroImageForm(LabelledInlineForm):
+    """The hero image. A file uploaded with a story form that comes back with errors (on
+    any part of the page) is kept in storage and named by a signed token in the form, so
+    the editor need not choose it again: browsers never refill a file input."""
+
+    kept_image = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    KEPT_FOLDER = "uploads/kept/"
+    SALT = "stories.forms.HeroImageForm.kept_image"
+    KEPT_FOR = 60 * 60 * 24  # seconds a kept upload may wait for its form
+
+    def clean(self):
+        cleaned = super().clean()
+        uploaded = self.files.get(self.add_prefix("image"))
+        if uploaded and not self.has_error("image"):
+            # In a folder nobody can guess: media is served to anyone with the address.
+            folder = f"{self.KEPT_FOLDER}{secrets.token_urlsafe(18)}/"
+            name = default_storage.save(folder + Path(uploaded.name).name, uploaded)
+            uploaded.seek(0)
+            self._keep(name)
+        elif not uploaded and (name := self._kept(cleaned.get("kept_image"))):
+            cleaned["image"] = File(default_storage.open(name), name=Path(name).name)
+            self._keep(name)
+        return cleaned
+
+    def _kept(self, token):
+        """The storage name a token from this form names, if it is genuine and there."""
+        if not token:
+            return None
+        try:
+            name = signing.loads(token, salt=self.SALT, max_age=self.KEPT_FOR)
+        except signing.BadSignature:
+            return None
+        if not name.startswith(self.KEPT_FOLDER) or not default_storage.exists(name):
+            return None
+        return name
+
+    def _keep(self, name):
+        self.kept_name = name
+        self.data = self.data.copy()  # a request's data is read-only
+        self.data[self.add_prefix("kept_image")] = signing.dumps(name, salt=self.SALT)
+        self.fields[
+            "image"
+        ].help_text = (
+            f"{Path(name).name} is uploaded and kept: save to use it, or choose another file."
+        )
+
+    def save(self, commit=True):
+        image = super().save(commit)
+        kept = getattr(self, "kept_name", None)
+        if commit and kept:
+            default_storage.delete(kept)  # copied to the image's own place by now
+        return image
 
 
 class OutletSelect(forms.Select):

@@ -1316,3 +1316,57 @@ def test_the_outlet_box_knows_each_outlets_site(editor_client, cited_story):
     response = editor_client.get(change_url(cited_story))
 
     assert 'data-site="bbc.com">BBC</option>' in response.text
+
+
+# --- Nothing typed is lost: an uploaded hero image survives a form with errors -----------------
+
+
+def hero_upload(name="havana.png"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 36), (200, 30, 30)).save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_an_uploaded_hero_image_survives_a_form_that_comes_back(editor_client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    data = new_story_form(editor_client, headline="")  # an error elsewhere in the form
+    data.update({"hero_image-0-image": hero_upload(), "hero_image-0-alt_text": "A red rectangle."})
+
+    refused = editor_client.post(add_url(), data)
+
+    assert refused.status_code == 200
+    kept = form_data(refused)["hero_image-0-kept_image"]
+    assert kept
+    assert "havana.png" in refused.text  # the editor is told it is kept
+
+    again = form_data(refused)
+    again.update(headline="Talks resume in Havana")
+    response = editor_client.post(add_url(), again)  # no file chosen this time
+
+    assert response.status_code == 302, error_text(response)
+    image = Story.objects.get(slug="talks-resume").hero_image.image
+    assert image.name.endswith(".png") and "havana" in image.name
+    assert (tmp_path / image.name).is_file()
+
+
+def test_a_forged_kept_image_is_ignored(editor_client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "secret.png").write_bytes(b"not for you")
+    data = new_story_form(editor_client)
+    data.update(
+        {
+            "hero_image-0-kept_image": "secret.png",
+            "hero_image-0-alt_text": "Nothing.",
+            "hero_image-0-image_url": "https://example.org/a.jpg",
+        }
+    )
+
+    response = editor_client.post(add_url(), data)
+
+    assert response.status_code == 302, error_text(response)
+    assert not Story.objects.get(slug="talks-resume").hero_image.image
