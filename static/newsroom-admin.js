@@ -108,6 +108,84 @@
   }
   window.addEventListener("load", nameComboboxes); // after the admin starts select2
 
+  // The live preview: the story form posted as the preview button posts it (saved in a
+  // transaction that is rolled back: stories.admin.StoryAdmin.raise_for_preview), shown
+  // beside the form, a moment after the editor stops typing. Files are left out: an
+  // image is previewed once the form is saved or previewed with the button.
+  function livePreview() {
+    const aside = document.getElementById("live-preview");
+    const toggle = document.getElementById("live-preview-toggle");
+    const form = document.getElementById("story_form");
+    if (!aside || !toggle || !form) return;
+    const frame = aside.querySelector("iframe");
+    const status = aside.querySelector(".live-preview__status");
+    let timer = null;
+    let running = false;
+    let again = false;
+
+    function problems(html) {
+      const page = new DOMParser().parseFromString(html, "text/html");
+      const found = [];
+      for (const item of page.querySelectorAll(".errorlist li")) {
+        const label = item.closest(".form-row")?.querySelector("label");
+        const field = label ? label.textContent.replace(/:\s*$/, "").trim() + ": " : "";
+        found.push(field + item.textContent.trim());
+      }
+      return found.join(" ") || "the form has errors.";
+    }
+
+    async function refresh() {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      const data = new FormData(form);
+      for (const input of form.querySelectorAll("input[type='file']")) data.delete(input.name);
+      data.delete("_workflow");
+      data.set("_preview", "1");
+      status.textContent = "Updating…";
+      try {
+        const response = await fetch(form.action || window.location.href, {
+          method: "POST",
+          body: data,
+          credentials: "same-origin",
+        });
+        const html = await response.text();
+        if (response.headers.get("X-Newsroom-Preview") === "page") {
+          frame.srcdoc = html;
+          status.textContent = "As readers will see it. Nothing is saved.";
+        } else {
+          status.textContent = "Shown again once this is fixed: " + problems(html);
+        }
+      } catch {
+        status.textContent = "The preview could not be updated; it will try again.";
+      }
+      running = false;
+      if (again) {
+        again = false;
+        refresh();
+      }
+    }
+
+    function soon() {
+      if (aside.hidden) return;
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 600);
+    }
+
+    toggle.addEventListener("click", () => {
+      const showing = aside.hidden;
+      aside.hidden = !showing;
+      document.body.classList.toggle("live-previewing", showing);
+      toggle.setAttribute("aria-pressed", String(showing));
+      if (showing) refresh();
+    });
+    form.addEventListener("input", soon);
+    form.addEventListener("change", soon);
+  }
+  document.addEventListener("DOMContentLoaded", livePreview);
+
   document.addEventListener("formset:added", sync);
   // Sent before the admin renumbers the rows that follow the removed one: sync after it.
   document.addEventListener("formset:removed", () => setTimeout(sync));

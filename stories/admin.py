@@ -500,6 +500,7 @@ class StoryAdmin(SortableAdminBase, EditorialAdmin):
             request, "stories/story_detail.html", {"story": story, "unsaved_preview": True}
         )
         response["Cache-Control"] = "private, no-store"
+        response["X-Newsroom-Preview"] = "page"  # the live preview tells it from the form
         raise PreviewReady(response)
 
     # --- Bulk actions --------------------------------------------------------------------

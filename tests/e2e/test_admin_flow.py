@@ -469,3 +469,41 @@ def test_pasting_a_url_on_a_known_outlets_site_chooses_that_outlet(editor_page):
     outlet.select_option(label="Harbor Gazette")  # the editor's own choice stays
     url.fill("https://elsewhere.example/2025/other")
     expect(outlet.locator("option:checked")).to_have_text("Harbor Gazette")
+
+
+def test_the_live_preview_follows_the_editor_as_they_type(editor_page, homepage_feed):
+    """Beside the form, the page as readers will see it, updated as the editor types;
+    nothing is saved."""
+    story = seed_shaped_story(feeds=[homepage_feed])
+    saved_headline = story.headline
+    page = editor_page
+    page.goto(story_change_url(story))
+
+    page.get_by_role("button", name="Live preview").click()
+    preview = page.frame_locator("#live-preview iframe")
+    expect(preview.get_by_role("heading", level=1)).to_have_text(saved_headline)
+
+    page.get_by_role("textbox", name="Headline:").fill("Talks collapse before they begin")
+
+    expect(preview.get_by_role("heading", level=1)).to_have_text(
+        "Talks collapse before they begin", timeout=10_000
+    )
+    # Side by side: the preview sits to the right of the form, both in view.
+    form_box = page.locator("#story_form").bounding_box()
+    preview_box = page.locator("#live-preview").bounding_box()
+    assert preview_box["x"] >= form_box["x"] + form_box["width"] - 1
+    story.refresh_from_db()
+    assert story.headline == saved_headline
+
+
+def test_the_live_preview_says_what_keeps_it_from_showing(editor_page):
+    story = seed_shaped_story()
+    page = editor_page
+    page.goto(story_change_url(story))
+    page.get_by_role("button", name="Live preview").click()
+
+    page.get_by_role("textbox", name="Headline:").fill("")
+
+    expect(page.locator("#live-preview .live-preview__status")).to_contain_text(
+        "Headline", timeout=10_000
+    )
