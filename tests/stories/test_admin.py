@@ -1207,16 +1207,21 @@ def test_a_new_story_cites_the_sources_added_with_it_in_one_save(reporter_client
     assert set(story.key_points.get(heading="Both").citations.all()) == {first, second}
 
 
-def test_an_existing_key_point_cites_a_source_added_in_the_same_save(editor_client, cited_story):
-    first, _ = cited_story.sources_by_position
-    data = story_form(editor_client, cited_story)
-    index = add_inline(
+def add_third_source(data):
+    """A new source in the story form, unsaved: returns its form's index."""
+    return add_inline(
         data,
         "sources",
         url="https://news.example.com/third",
         title="Third article",
         new_outlet="Havana Herald",
     )
+
+
+def test_an_existing_key_point_cites_a_source_added_in_the_same_save(editor_client, cited_story):
+    first, _ = cited_story.sources_by_position
+    data = story_form(editor_client, cited_story)
+    index = add_third_source(data)
     data["key_points-0-citations"] = [str(first.pk), f"new-{index}"]
 
     response = editor_client.post(change_url(cited_story), data)
@@ -1229,13 +1234,7 @@ def test_an_existing_key_point_cites_a_source_added_in_the_same_save(editor_clie
 
 def test_a_form_that_comes_back_offers_the_new_sources_numbered(editor_client, cited_story):
     data = story_form(editor_client, cited_story)
-    index = add_inline(
-        data,
-        "sources",
-        url="https://news.example.com/third",
-        title="Third article",
-        new_outlet="Havana Herald",
-    )
+    index = add_third_source(data)
     data["key_points-0-citations"] = [f"new-{index}"]
     data["headline"] = ""  # an error elsewhere: the form comes back
 
