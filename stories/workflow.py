@@ -42,7 +42,7 @@ LABELS = {
     "correction": ("Publish correction", "Readers get the note below as a correction."),
     "send_back": ("Send back to reporter", "Back to draft, with your comment for them."),
     "unpublish": ("Unpublish", "Takes it off the site: it goes back to draft."),
-    "archive": ("Archive", "Off the feeds; its page says it is archived."),
+    "archive": ("Archive", "Off the site for good: kept, and only an editor brings it back."),
 }
 # Where a state gives a button other words.
 LABELS_IN = {
