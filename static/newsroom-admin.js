@@ -106,7 +106,15 @@
       }
     }
   }
-  window.addEventListener("load", nameComboboxes); // after the admin starts select2
+  // select2 starts when jQuery is ready, and again for each inline row added: name its
+  // boxes whenever new ones appear.
+  document.addEventListener("DOMContentLoaded", () => {
+    nameComboboxes();
+    new MutationObserver(nameComboboxes).observe(document.body, {
+      childList: true,
+      subtree: true,
+    });
+  });
 
   // The live preview: the story form posted as the preview button posts it (saved in a
   // transaction that is rolled back: stories.admin.StoryAdmin.raise_for_preview), shown

@@ -944,6 +944,20 @@ class KeyPoint(RendersMarkdown, StoryItem):
         return self.heading
 
 
+def restrict_when_deleted_alone(collector, field, sub_objs, using):
+    """on_delete: RESTRICT when the deletion started from the rows themselves (a cited
+    source's delete(), or a queryset of sources): a cited source stays. CASCADE when it
+    started elsewhere: a story deleted, or History reverting a story to before its sources,
+    which removes the rows one kind at a time in no fixed order (reversion's Collector), so
+    RESTRICT would refuse a source collected before the key points citing it that go in
+    the same revert."""
+    origin = collector.origin
+    started_from = origin.model if isinstance(origin, models.QuerySet) else type(origin)
+    if origin is not None and started_from is field.remote_field.model:
+        return models.RESTRICT(collector, field, sub_objs, using)
+    return models.CASCADE(collector, field, sub_objs, using)
+
+
 class KeyPointCitation(ShownOnStories, models.Model):
     """A key point citing one of its story's sources.
 
@@ -955,7 +969,9 @@ class KeyPointCitation(ShownOnStories, models.Model):
     key_point = models.ForeignKey(
         KeyPoint, on_delete=models.CASCADE, related_name="citation_links"
     )
-    source = models.ForeignKey(Source, on_delete=models.RESTRICT, related_name="citation_links")
+    source = models.ForeignKey(
+        Source, on_delete=restrict_when_deleted_alone, related_name="citation_links"
+    )
 
     shown_on = ShownOn(stories=["key_point__story"])
 

@@ -136,7 +136,9 @@ def _deletable(row):
     from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 
     try:
-        Collector(using="default").collect([row])
+        # As row.delete() collects (its origin decides some rules: stories.models.
+        # restrict_when_deleted_alone).
+        Collector(using="default", origin=row).collect([row])
     except (ProtectedError, RestrictedError):
         return False
     return True

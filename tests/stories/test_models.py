@@ -453,3 +453,19 @@ def test_each_seed_key_point_cites_one_or_two_sources_of_its_story(story):
     for key_point in story.key_points.all():
         assert 1 <= key_point.citations.count() <= 2
         assert set(key_point.citations.values_list("story", flat=True)) == {story.pk}
+
+
+def test_a_cited_source_goes_with_the_key_points_citing_it_whatever_the_order():
+    """History's revert removes the rows a story did not have then one kind at a time, in
+    no fixed order (reversion's Collector): a source collected before the key point citing
+    it must not be refused when the key point goes in the same deletion."""
+    from django.db.models.deletion import Collector
+
+    citation = KeyPointCitationFactory()
+    collector = Collector(using="default")
+    collector.collect([citation.source])
+    collector.collect([citation.key_point])
+    collector.delete()
+
+    assert not Source.objects.exists()
+    assert not KeyPointCitation.objects.exists()
