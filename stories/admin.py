@@ -420,16 +420,14 @@ class StoryAdmin(SortableAdminBase, EditorialAdmin):
         super().save_related(request, form, formsets, change)
         # The sources are saved now, new ones too: what each key point cites can be written.
         by_model = {formset.model: formset for formset in formsets}
+        sources, points = by_model.get(Source), by_model.get(KeyPoint)
         saved_sources = {
             str(index): source_form.instance
-            for index, source_form in enumerate(by_model[Source].forms)
+            for index, source_form in enumerate(sources.forms if sources else [])
             if source_form.instance.pk is not None
         }
-        for point_form in by_model[KeyPoint].forms:
-            if (
-                point_form.instance.pk is not None
-                and point_form not in by_model[KeyPoint].deleted_forms
-            ):
+        for point_form in points.forms if points else []:
+            if point_form.instance.pk is not None and point_form not in points.deleted_forms:
                 point_form.save_citations(saved_sources)
         story = form.instance
         uncited = story.key_points.filter(citation_links__isnull=True)
