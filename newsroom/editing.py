@@ -26,6 +26,8 @@ from django.utils import timezone
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
+from .history import latest_revision
+
 EDITOR_PERMISSION = "stories.publish_story"
 
 
@@ -116,8 +118,7 @@ class Conflict:
     def of(cls, form, version):
         model = type(form.instance)
         row = model._default_manager.get(pk=form.instance.pk)
-        latest = Version.objects.get_for_object(row).select_related("revision__user").first()
-        revision = latest.revision if latest is not None else None
+        revision = latest_revision(row)
         differences = []
         for name, field in form.fields.items():
             try:

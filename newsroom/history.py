@@ -59,6 +59,12 @@ class Followed:
         return found[1].get(name) if found and found[0] is row else None
 
 
+def latest_revision(row):
+    """The newest revision keeping `row`, with its user, or None: who saved it last, when."""
+    version = Version.objects.get_for_object(row).select_related("revision__user").first()
+    return version.revision if version is not None else None
+
+
 def record(revisions, followed=None, user=None):
     """Write revisions as reversion.create_revision() would: `revisions` is a list of
     (comment, rows); each row brings what register() says it follows, from `followed`

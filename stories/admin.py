@@ -17,7 +17,6 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from reversion.models import Version
 
 from newsroom import derived
 from newsroom.editing import (
@@ -27,7 +26,7 @@ from newsroom.editing import (
     is_editor,
     may_change,
 )
-from newsroom.history import register
+from newsroom.history import latest_revision, register
 from timelines.models import EntryCitation
 
 from . import workflow
@@ -293,10 +292,9 @@ class StoryAdmin(SortableAdminBase, EditorialAdmin):
     # --- The status panel and the buttons (stories.workflow) ----------------------------
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["workflow_buttons"] = [
-            (action, label) for action, label, _ in workflow.offered(obj, is_editor(request.user))
-        ]
-        context["workflow_help"] = workflow.offered(obj, is_editor(request.user))
+        offered = workflow.offered(obj, is_editor(request.user))
+        context["workflow_help"] = offered
+        context["workflow_buttons"] = [(action, label) for action, label, _ in offered]
         context["status_panel"] = self.status_panel(obj)
         # The buttons above say what a save does; "Save and add another" does not.
         context["show_save_and_add_another"] = False
@@ -306,8 +304,7 @@ class StoryAdmin(SortableAdminBase, EditorialAdmin):
         """Where the story stands: its state and times, its last save, the open review."""
         if story is None:
             return None
-        latest = Version.objects.get_for_object(story).select_related("revision__user").first()
-        revision = latest.revision if latest is not None else None
+        revision = latest_revision(story)
         state = workflow.state_of(story)
         return {
             "state": story.status_label,

@@ -2,6 +2,7 @@ from adminsortable2.admin import SortableAdminBase, SortableInlineAdminMixin
 from django import forms
 from django.contrib import admin
 from django.db.models import Case, F, Q, When
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from newsroom.editing import CitationsField, EditorialAdmin, OrderedItemForm, OrderedItemFormSet
@@ -74,7 +75,7 @@ class EntryInlineForm(OrderedItemForm):
         fields = ["position", "date", "is_future", "text", "citations"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, parent=None, **kwargs):
+    def __init__(self, *args, parent=None, numbering=None, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["date"] = self.instance.written_date
@@ -87,9 +88,9 @@ class EntryInlineForm(OrderedItemForm):
                 self.instance.citation_links.values_list("article_id", flat=True)
             )
         offered = Article.objects.filter(choices).select_related("outlet").distinct()
-        order = list(
-            dict.fromkeys([*numbering_order(timeline_id), *self.initial.get("citations", [])])
-        )
+        if numbering is None:
+            numbering = numbering_order(timeline_id)
+        order = list(dict.fromkeys([*numbering, *self.initial.get("citations", [])]))
         field.numbers = {pk: n for n, pk in enumerate(order, start=1)}
         field.queryset = offered.order_by(
             Case(
@@ -108,10 +109,21 @@ class EntryInlineForm(OrderedItemForm):
         return date
 
 
+class EntryFormSet(OrderedItemFormSet):
+    """The timeline's numbering read once for all its entries' forms, not once each."""
+
+    @cached_property
+    def numbering(self):
+        return numbering_order(self.instance.pk)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "numbering": self.numbering}
+
+
 class EntryInline(SortableInlineAdminMixin, admin.StackedInline):
     model = TimelineEntry
     form = EntryInlineForm
-    formset = OrderedItemFormSet
+    formset = EntryFormSet
     extra = 0
     readonly_fields = ["cites"]
 
