@@ -194,6 +194,36 @@
   }
   document.addEventListener("DOMContentLoaded", livePreview);
 
+  // A timeline added or edited from the story screen (the timeline field's popup) may cite
+  // the story's sources at once, saved or not: the sources table, row by row, goes into the
+  // popup's address (timelines.admin.OfferedSources).
+  function offerSourcesTo(link) {
+    const href = new URL(link.href, window.location.href);
+    for (const name of ["source", "source_title", "source_outlet"]) href.searchParams.delete(name);
+    const rows = document.querySelectorAll("#sources-group tr.form-row[id^='sources-']");
+    for (const row of rows) {
+      if (row.classList.contains("empty-form")) continue;
+      const removed = row.querySelector("input[name$='-DELETE']");
+      if (removed && removed.checked) continue;
+      const value = (suffix) => (row.querySelector(`[name$='-${suffix}']`) || {}).value || "";
+      const select = row.querySelector("select[name$='-outlet']");
+      const chosen = select && select.value ? select.selectedOptions[0].textContent : "";
+      href.searchParams.append("source", value("url").trim());
+      href.searchParams.append("source_title", value("title").trim());
+      href.searchParams.append("source_outlet", value("new_outlet").trim() || chosen.trim());
+    }
+    link.href = href.toString();
+  }
+  // Before the admin's own handler (RelatedObjectLookups) opens the popup from link.href.
+  document.addEventListener(
+    "click",
+    (event) => {
+      const link = event.target.closest && event.target.closest("#add_id_timeline, #change_id_timeline");
+      if (link && document.getElementById("sources-group")) offerSourcesTo(link);
+    },
+    true,
+  );
+
   document.addEventListener("formset:added", sync);
   // Sent before the admin renumbers the rows that follow the removed one: sync after it.
   document.addEventListener("formset:removed", () => setTimeout(sync));

@@ -13,7 +13,6 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import models
 from django.utils import timezone
-from django.utils.text import slugify
 
 from newsroom.editing import (
     LabelledInlineForm,
@@ -396,11 +395,7 @@ class SourceInlineForm(OrderedItemForm):
         if self.outlet is not None and self.outlet.pk is None:
             # Another source of the same form may have named the same new outlet, and
             # created it a moment ago.
-            self.outlet = Outlet.objects.named(self.outlet.name).first() or self.outlet
-        if self.outlet is not None and self.outlet.pk is None:
-            self.outlet.slug = unique_slug(Outlet, self.outlet.name)
-            self.outlet.full_clean()
-            self.outlet.save()
+            self.outlet = Outlet.objects.get_or_create_named(self.outlet.name)
         changes = self.article_changes()
         article = self.article or Article(url=self.cleaned_data["url"])
         if changes:
@@ -417,14 +412,6 @@ class SourceInlineForm(OrderedItemForm):
 def newsroom_time_zone():
     """What a time typed in the admin means: the newsroom's time zone, by name."""
     return f"In the newsroom's time zone, {settings.TIME_ZONE}."
-
-
-def unique_slug(model, name):
-    base = slugify(name)[:90] or "outlet"
-    slug, n = base, 2
-    while model.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 class SubmittedSources:

@@ -12,6 +12,7 @@ from django.db import DatabaseError, models, transaction
 from django.db.models.functions import Lower, Trim
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from newsroom.shows import ShownOn, ShownQuerySet
 
@@ -799,6 +800,19 @@ class OutletQuerySet(ShownQuerySet):
     def named(self, name):
         """The outlet with this name, whatever its case and surrounding spaces."""
         return self.filter(name__iexact=name.strip())
+
+    def get_or_create_named(self, name):
+        """The outlet with this name (named()), made now with a slug of its own if none is."""
+        outlet = self.named(name).first()
+        if outlet is None:
+            base = slugify(name)[:90] or "outlet"
+            slug, n = base, 2
+            while self.filter(slug=slug).exists():
+                slug, n = f"{base}-{n}", n + 1
+            outlet = self.model(name=name.strip(), slug=slug)
+            outlet.full_clean()
+            outlet.save()
+        return outlet
 
     def for_address(self, url):
         """The outlet whose website is the site of `url` (news.bbc.com is bbc.com's), or

@@ -1,13 +1,20 @@
+from dataclasses import dataclass
+from itertools import zip_longest
+
 from adminsortable2.admin import SortableAdminBase, SortableInlineAdminMixin
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db.models import Case, F, Q, When
+from django.forms.models import ModelChoiceIterator
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from newsroom.editing import CitationsField, EditorialAdmin, OrderedItemForm, OrderedItemFormSet
 from newsroom.history import register
-from stories.models import Article, Source, Story
+from stories import limits
+from stories.models import Article, Outlet, Source, Story
 
 from .models import EntryCitation, Timeline, TimelineEntry
 
@@ -59,12 +66,152 @@ class WrittenDateField(forms.CharField):
             ) from None
 
 
+@dataclass
+class OfferedSource:
+    """A row of the sources table of the story screen the timeline was opened from, as its
+    form stood (saved or not): number [n] there, URL, title and outlet as typed."""
+
+    number: int
+    url: str
+    title: str
+    outlet: str
+
+    PREFIX = "offered-"
+
+    @property
+    def value(self):
+        return f"{self.PREFIX}{self.number}"
+
+    @property
+    def label(self):
+        return f"[{self.number}] {self.outlet or self.url}: {self.title or self.url}"
+
+
+class OfferedSources:
+    """The story screen's sources, which its script puts in the address of the timeline it
+    opens (source, source_title, source_outlet: one each per row, in table order), so that
+    a timeline made from a story cites the story's sources before either is saved.
+
+    A source that is no article yet becomes one when an entry citing it is saved (article());
+    the story's own save then finds it by its URL. A known article is cited as it is: what
+    the story form says of it is the story form's to save, under its rules."""
+
+    def __init__(self, query=None):
+        self.by_value = {}
+        self._articles = {}  # URL: the article saved for it
+        if not query:
+            return
+        rows = zip_longest(
+            query.getlist("source")[: limits.MAX_ITEMS],
+            query.getlist("source_title")[: limits.MAX_ITEMS],
+            query.getlist("source_outlet")[: limits.MAX_ITEMS],
+            fillvalue="",
+        )
+        seen = set()
+        for number, (url, title, outlet) in enumerate(rows, start=1):
+            url, title, outlet = url.strip(), " ".join(title.split()), outlet.strip()
+            if not _is_article_address(url) or url in seen:
+                continue  # not citable until the story form gives it a real address
+            seen.add(url)
+            offered = OfferedSource(number, url, title[:500], outlet[:200])
+            self.by_value[offered.value] = offered
+
+    def __iter__(self):
+        return iter(self.by_value.values())
+
+    def problem(self, value):
+        """Why the source chosen as `value` cannot be cited yet, or None."""
+        offered = self.by_value[value]
+        if Article.objects.filter(url=offered.url).exists():
+            return None
+        where = f"Source [{offered.number}] ({offered.url}) of the story"
+        if not offered.title:
+            return f"{where} has no title yet: give it one in the story form, then cite it."
+        if not offered.outlet and Outlet.objects.for_address(offered.url) is None:
+            return f"{where} has no outlet yet: choose or name it in the story form."
+        return None
+
+    def article(self, value):
+        """The article the source chosen as `value` is: known by its URL, or made now."""
+        offered = self.by_value[value]
+        if offered.url not in self._articles:
+            article = Article.objects.filter(url=offered.url).first()
+            if article is None:
+                outlet = (
+                    Outlet.objects.get_or_create_named(offered.outlet)
+                    if offered.outlet
+                    else Outlet.objects.for_address(offered.url)
+                )
+                article = Article(url=offered.url, title=offered.title, outlet=outlet)
+                article.full_clean()
+                article.save()
+            self._articles[offered.url] = article
+        return self._articles[offered.url]
+
+
+def _is_article_address(url):
+    if len(url) > 500 or not url.lower().startswith(("http://", "https://")):
+        return False
+    try:
+        URLValidator()(url)
+    except ValidationError:
+        return False
+    return True
+
+
+class OfferedChoices(ModelChoiceIterator):
+    """The field's articles, then the story screen's sources not among them."""
+
+    def __iter__(self):
+        yield from super().__iter__()
+        yield from ((offered.value, offered.label) for offered in self.field.more_offered())
+
+    def __len__(self):
+        return super().__len__() + len(self.field.more_offered())
+
+
+class EntryCitationsField(CitationsField):
+    """Articles an entry cites: the stories showing the timeline list them as sources; and,
+    on a timeline opened from a story screen, that screen's sources ("offered-<n>")."""
+
+    iterator = OfferedChoices
+    offered = OfferedSources()
+
+    def more_offered(self):
+        if not self.offered.by_value:
+            return []
+        known = {article.url for article in self.queryset}
+        return [offered for offered in self.offered if offered.url not in known]
+
+    def clean(self, value):
+        value = [str(item) for item in value or []]
+        chosen = [item for item in value if item.startswith(OfferedSource.PREFIX)]
+        articles = super().clean([item for item in value if item not in chosen])
+        for item in chosen:
+            if item not in self.offered.by_value:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": item},
+                )
+            problem = self.offered.problem(item)
+            if problem:
+                raise ValidationError(problem, code="not_citable")
+        return [*articles, *chosen]
+
+    def resolve(self, cleaned):
+        """The articles `cleaned` names, sources offered by the story screen saved now."""
+        return [self.offered.article(item) if isinstance(item, str) else item for item in cleaned]
+
+
 class EntryInlineForm(OrderedItemForm):
     """An entry citing articles, picked from the sources of the stories that show it."""
 
     takes_parent = True  # OrderedItemFormSet passes the timeline, also to new entries
     date = WrittenDateField(label="Date")
-    citations = CitationsField(
+    # The form's own field, not the model's: it may name sources of a story screen that
+    # are no articles yet (TimelineAdmin.save_related writes the citations).
+    citations = EntryCitationsField(
         Article.objects.none(),
         required=False,
         help_text="Articles that the stories showing this timeline list as sources.",
@@ -72,11 +219,12 @@ class EntryInlineForm(OrderedItemForm):
 
     class Meta:
         model = TimelineEntry
-        fields = ["position", "date", "is_future", "text", "citations"]
+        fields = ["position", "date", "is_future", "text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, parent=None, numbering=None, **kwargs):
+    def __init__(self, *args, parent=None, numbering=None, offered=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["citations"].offered = offered or OfferedSources()
         if self.instance.pk:
             self.initial["date"] = self.instance.written_date
         timeline_id = parent.pk if parent is not None else self.instance.timeline_id
@@ -98,6 +246,12 @@ class EntryInlineForm(OrderedItemForm):
             ),
             "pk",
         )
+
+    def save_citations(self):
+        """Write what the entry cites, once it is saved (new articles with it)."""
+        if "citations" in self.changed_data:
+            field = self.fields["citations"]
+            self.instance.citations.set(field.resolve(self.cleaned_data["citations"]))
 
     def clean_date(self):
         """The date for the model, its precision set on the entry (the form has no box for
@@ -126,6 +280,7 @@ class EntryInline(SortableInlineAdminMixin, admin.StackedInline):
     formset = EntryFormSet
     extra = 0
     readonly_fields = ["cites"]
+    exclude = ["citations"]  # the form's own field (EntryInlineForm.citations)
 
     @admin.display(description="Cites")
     def cites(self, entry):
@@ -145,6 +300,23 @@ class TimelineAdmin(SortableAdminBase, EditorialAdmin):
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ("title",)}
     inlines = [EntryInline]
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, EntryInline):
+            # Opened from a story screen: its sources, saved or not, may be cited at once.
+            offered = OfferedSources(request.GET)
+            kwargs.setdefault("form_kwargs", {})["offered"] = offered
+        return kwargs
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for formset in formsets:
+            if formset.model is TimelineEntry:
+                for entry_form in formset.forms:
+                    saved = entry_form.instance.pk is not None
+                    if saved and entry_form not in formset.deleted_forms:
+                        entry_form.save_citations()
 
     def get_deleted_objects(self, objs, request):
         """A timeline that a published (or scheduled) story shows cannot be deleted, by

@@ -24,7 +24,7 @@ from django.urls import reverse
 from PIL import Image
 from playwright.sync_api import expect
 
-from stories.models import HeroImage
+from stories.models import Article, HeroImage, Story
 from tests.factories import (
     FeedFactory,
     OutletFactory,
@@ -409,6 +409,35 @@ def test_a_key_point_cites_sources_added_in_the_same_unsaved_form(editor_page):
 
     expect(page.locator("#sources-group .has_original .field-number")).to_have_text(["[1]", "[2]"])
     expect(page.locator("#key_points-0 .field-cites .readonly")).to_have_text("[2]")
+
+
+def test_a_timeline_made_from_the_story_screen_cites_its_unsaved_sources(editor_page):
+    """No save just to unlock citing, for timelines either: the timeline field's "+" opens
+    a timeline whose entries are offered the story's sources as its form stands."""
+    page = editor_page
+    start_story(page)
+    add_source(page, 0, SOURCES[0])
+    add_source(page, 1, SOURCES[1])
+
+    with page.expect_popup() as opened:
+        page.locator("#add_id_timeline").click()
+    popup = opened.value
+    popup.get_by_label("Title").press_sequentially(TIMELINE_TITLE)
+    entry = add_entry(popup, 0, ENTRY)
+    expect(entry.get_by_label(f"[1] {FIRST_SOURCE_CHOICE}")).to_be_visible()
+    entry.get_by_label(f"[2] {SOURCES[1]['new_outlet']}: {SOURCES[1]['title']}").check()
+    with popup.expect_event("close"):
+        popup.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.locator(".field-timeline .select2-selection__rendered")).to_contain_text(
+        TIMELINE_TITLE
+    )
+    press(page, "Save draft")
+    story = Story.objects.get(slug=SLUG)
+    (entry,) = story.timeline.entries.all()
+    (cited,) = entry.citations.all()
+    assert cited == story.sources.get(position=2).article
+    assert Article.objects.count() == 2
 
 
 def test_a_removed_new_source_is_no_longer_offered_and_the_rest_renumber(editor_page):
