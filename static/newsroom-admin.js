@@ -127,6 +127,7 @@
     if (!aside || !toggle || !form) return;
     const frame = aside.querySelector("iframe");
     const status = aside.querySelector(".live-preview__status");
+    const share = aside.querySelector(".live-preview__share");
     let timer = null;
     let running = false;
     let again = false;
@@ -163,6 +164,12 @@
         if (response.headers.get("X-Newsroom-Preview") === "page") {
           frame.srcdoc = html;
           status.textContent = "As readers will see it. Nothing is saved.";
+          const address = response.headers.get("X-Newsroom-Preview-Address");
+          if (address) {
+            share.querySelector("a").href = address;
+            share.querySelector("a").textContent = address;
+            share.hidden = false;
+          }
         } else {
           status.textContent = "Shown again once this is fixed: " + problems(html);
         }

@@ -14,7 +14,9 @@ from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -47,6 +49,7 @@ from .models import (
     Outlet,
     Source,
     Story,
+    SharedPreview,
     StoryNote,
     Video,
 )
@@ -461,13 +464,37 @@ class StoryAdmin(SortableAdminBase, EditorialAdmin):
         try:
             return super().add_view(request, form_url, extra_context)
         except PreviewReady as preview:
-            return preview.response
+            return self.shared(request, None, preview.response)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         try:
             return super().change_view(request, object_id, form_url, extra_context)
         except PreviewReady as preview:
-            return preview.response
+            return self.shared(request, unquote(object_id), preview.response)
+
+    def shared(self, request, story_id, response):
+        """Keep the preview, once its transaction is rolled back, at the address another
+        editor may open (SharedPreview), given in a header the live preview shows."""
+        token = SharedPreview.objects.keep(request.user, story_id, response.content.decode())
+        address = reverse("admin:stories_story_shared_preview", args=[token])
+        response["X-Newsroom-Preview-Address"] = request.build_absolute_uri(address)
+        return response
+
+    def get_urls(self):
+        shared = self.admin_site.admin_view(self.shared_preview_view)
+        return [
+            path("preview/<str:token>/", shared, name="stories_story_shared_preview"),
+            *super().get_urls(),
+        ]
+
+    def shared_preview_view(self, request, token):
+        """An editor's latest preview, for staff who may see that story: never cached."""
+        preview = get_object_or_404(SharedPreview.objects.select_related("story"), token=token)
+        if not self.has_view_or_change_permission(request, preview.story):
+            raise PermissionDenied
+        response = HttpResponse(preview.html)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def changelist_view(self, request, extra_context=None):
         # VersionAdmin would put every story a bulk action touches into one revision; the

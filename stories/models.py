@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+import secrets
 import time
 from typing import NamedTuple
 from urllib.parse import parse_qs, quote, urlparse
@@ -582,6 +583,42 @@ class ReviewComment(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+
+class SharedPreviewQuerySet(models.QuerySet):
+    def keep(self, editor, story_id, html):
+        """Keep `html` as `editor`'s latest preview of a story (story_id None: a story not
+        saved yet), replacing the one before; the token of its address."""
+        preview, _ = self.update_or_create(
+            editor=editor,
+            story_id=story_id,
+            defaults={"html": html},
+            create_defaults={"html": html, "token": secrets.token_urlsafe(24)},
+        )
+        return preview.token
+
+
+class SharedPreview(models.Model):
+    """An editor's latest preview of their unsaved story form, as readers would see it, at
+    an address (its token) other staff may open: one per editor and story, replaced by each
+    new preview. Never shown to readers (stories.admin.StoryAdmin.shared_preview_view)."""
+
+    token = models.CharField(max_length=64, unique=True)
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, null=True, related_name="+")
+    html = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SharedPreviewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "shared preview"
+        verbose_name_plural = "shared previews"
+
+    def __str__(self):
+        return f"{self.editor}'s preview of {self.story or 'a new story'}"
 
 
 # Newest first, as ORDER is for stories.

@@ -30,7 +30,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from newsroom import derived
-from stories.models import Feed, Outlet, Story
+from stories.models import Feed, Outlet, SharedPreview, Story
 from tests.admin_helpers import form_data
 from tests.factories import (
     ArticleFactory,
@@ -128,6 +128,8 @@ OPERATIONS = [
     Operation("set_password", "password_change", "write", "change", per_state=False),
 ]
 PREVIEW = Operation("preview", "change", "preview", "change")
+# Another editor's live preview of the story, at the address it is shared at.
+SHARED_PREVIEW = Operation("shared_preview", "shared_preview", "read", "view")
 LIST_EDITABLE = Operation("list_editable", "changelist", "write", "change")
 AUTOCOMPLETE = Operation("autocomplete", "autocomplete", "read", "view", per_state=False)
 
@@ -171,7 +173,7 @@ def operations_of(label):
     suffixes = {name.removeprefix(prefix) for name, _ in admin_urls() if name.startswith(prefix)}
     found = [operation for operation in OPERATIONS if operation.url_suffix in suffixes]
     if label == "stories.Story":
-        found.append(PREVIEW)
+        found += [PREVIEW, SHARED_PREVIEW]
     if model_admin.list_editable:
         found.append(LIST_EDITABLE)
     # Bulk actions, by their kind: add_to_feed_<id> stands for every feed's.
@@ -242,6 +244,7 @@ REPORTER_PERMISSIONS = {
 }
 # Reads that a reporter may make of content an editor alone may change.
 READS_OF_EDITOR_ONLY_CONTENT = {
+    "shared_preview",
     "changelist",
     "add_page",
     "change_page",
@@ -475,6 +478,10 @@ def prepare(client, superuser, world, label, operation, state):
         if name == "preview":
             data["_preview"] = "Preview"
         return lambda: client.post(url(label, "change", subject.pk, query=query), data)
+    if name == "shared_preview":
+        colleague = User.objects.get(username="sam-superuser")
+        token = SharedPreview.objects.keep(colleague, subject.pk, "<h1>Preview — unsaved</h1>")
+        return lambda: client.get(url(label, "shared_preview", token))
     if name == "delete_page":
         return lambda: client.get(url(label, "delete", subject.pk))
     if name == "delete":
@@ -569,11 +576,14 @@ def test_permission_matrix(clients, label, operation, state, role):
             assert "Preview — unsaved changes" not in response.text
     elif allowed is True and operation.kind == "write":
         assert changed, f"an allowed {operation.name} changed nothing ({response.status_code})"
+    elif allowed is True and operation.kind == "preview":
+        # Nothing of the story is saved; the preview is kept for other editors to open.
+        assert changed == ["stories.SharedPreview"], f"a preview changed {changed}"
+        assert response.status_code == 200, response.status_code
+        assert "Preview — unsaved changes" in response.text
     elif allowed is True:
         assert not changed, f"a {operation.kind} changed {changed}"
         assert response.status_code == 200, response.status_code
-        if operation.kind == "preview":
-            assert "Preview — unsaved changes" in response.text
     else:  # a package's own screen, for the superuser
         assert operation.kind == "write" or not changed, f"a read changed {changed}"
 

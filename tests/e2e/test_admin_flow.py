@@ -531,6 +531,28 @@ def test_the_live_preview_follows_the_editor_as_they_type(editor_page, homepage_
     assert story.headline == saved_headline
 
 
+def test_another_editor_opens_the_live_previews_address(editor_page, staff_member, new_context):
+    story = seed_shaped_story()
+    page = editor_page
+    page.goto(story_change_url(story))
+    page.get_by_role("button", name="Live preview").click()
+    page.get_by_role("textbox", name="Headline:").fill("Talks collapse before they begin")
+    share = page.locator("#live-preview .live-preview__share a")
+    expect(share).to_have_text(re.compile(r"/admin/stories/story/preview/"), timeout=10_000)
+    expect(
+        page.frame_locator("#live-preview iframe").get_by_role("heading", level=1)
+    ).to_have_text("Talks collapse before they begin", timeout=10_000)
+
+    colleague = new_context().new_page()
+    log_in(colleague, staff_member("cora-colleague", "Editors"))
+    colleague.goto(share.get_attribute("href"))
+
+    expect(colleague.get_by_role("heading", level=1)).to_have_text(
+        "Talks collapse before they begin"
+    )
+    expect(colleague.locator(".preview-banner")).to_contain_text("unsaved changes")
+
+
 def test_the_live_preview_says_what_keeps_it_from_showing(editor_page):
     story = seed_shaped_story()
     page = editor_page
