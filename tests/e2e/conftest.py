@@ -7,10 +7,14 @@ server are aborted, so a test never depends on, or leaks to, the outside network
 
 import os
 import shutil
+from importlib import import_module
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from playwright.sync_api import sync_playwright
 
 # Playwright's sync API keeps an asyncio event loop running in the main thread, and Django
@@ -21,6 +25,9 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 E2E_DIR = Path(__file__).resolve().parent
 SCREENSHOTS_DIR = E2E_DIR.parents[1] / "test-output" / "screenshots"
+
+# Every staff login's password in these tests.
+PASSWORD = "a-long-test-only-password-7c2e"
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
@@ -122,3 +129,43 @@ def page(new_context):
 def screenshots_dir():
     SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS_DIR
+
+
+# --- The newsroom's people ---------------------------------------------------------------
+
+
+@pytest.fixture
+def editorial_groups(transactional_db):
+    """The Editors and Reporters groups, made by the data migration that makes them.
+
+    A live-server test commits its rows and ends by flushing every table, the migration's
+    groups with them, so each such test runs the migration's own function again.
+    """
+    migration = import_module("stories.migrations.0004_editorial_groups")
+    state = MigrationExecutor(connection).loader.project_state(
+        ("stories", "0004_editorial_groups"), at_end=True
+    )
+    migration.create_groups(state.apps, None)
+
+
+@pytest.fixture
+def staff_member(editorial_groups, django_user_model, settings):
+    """Make a staff login in a newsroom group, as `manage.py create_editor` does."""
+    # The real hasher costs most of a second per hash, twice per login; what is tested here
+    # is the login form and the session, not the hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+    def create(username, group_name):
+        user = django_user_model.objects.create_user(
+            username=username, password=PASSWORD, is_staff=True
+        )
+        user.groups.add(Group.objects.get(name=group_name))
+        return user
+
+    return create
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

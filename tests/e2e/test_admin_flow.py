@@ -13,18 +13,15 @@ hero image preview under the content security policy.
 """
 
 import re
-from importlib import import_module
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files import File
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from PIL import Image
 from playwright.sync_api import expect
 
 from stories.models import Article, HeroImage, Story
+from tests.e2e.conftest import PASSWORD
 from tests.factories import (
     FeedFactory,
     OutletFactory,
@@ -33,8 +30,6 @@ from tests.factories import (
     TimelineFactory,
     seed_shaped_story,
 )
-
-PASSWORD = "a-long-test-only-password-7c2e"
 
 HEADLINE = "Vorpaline ceasefire talks resume in Havana"
 SLUG = "vorpaline-ceasefire-talks-resume-in-havana"
@@ -68,37 +63,6 @@ ENTRY = {
 
 
 @pytest.fixture
-def editorial_groups(transactional_db):
-    """The Editors and Reporters groups, made by the data migration that makes them.
-
-    A live-server test commits its rows and ends by flushing every table, the migration's
-    groups with them, so each such test runs the migration's own function again.
-    """
-    migration = import_module("stories.migrations.0004_editorial_groups")
-    state = MigrationExecutor(connection).loader.project_state(
-        ("stories", "0004_editorial_groups"), at_end=True
-    )
-    migration.create_groups(state.apps, None)
-
-
-@pytest.fixture
-def staff_member(editorial_groups, django_user_model, settings):
-    """Make a staff login in a newsroom group, as `manage.py create_editor` does."""
-    # The real hasher costs most of a second per hash, twice per login; what is tested here
-    # is the login form and the session, not the hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-    def create(username, group_name):
-        user = django_user_model.objects.create_user(
-            username=username, password=PASSWORD, is_staff=True
-        )
-        user.groups.add(Group.objects.get(name=group_name))
-        return user
-
-    return create
-
-
-@pytest.fixture
 def editor_page(page, staff_member):
     """A browser page logged in, through the login form, as a member of Editors."""
     log_in(page, staff_member("edna-editor", "Editors"))
@@ -108,12 +72,6 @@ def editor_page(page, staff_member):
 @pytest.fixture
 def homepage_feed(transactional_db):
     return FeedFactory(name="Top Headlines", slug="top-headlines", is_homepage=True)
-
-
-@pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 @pytest.fixture
