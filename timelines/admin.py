@@ -284,6 +284,7 @@ class EntryInline(SortableInlineAdminMixin, admin.StackedInline):
 
     @admin.display(description="Cites")
     def cites(self, entry):
+        """[n] Outlet: Title, in source order, as the timeline page numbers them."""
         if not entry.pk:
             return "—"
         articles = [
@@ -291,7 +292,26 @@ class EntryInline(SortableInlineAdminMixin, admin.StackedInline):
         ]
         if not articles:
             return format_html('<strong class="errornote">{}</strong>', "⚠ No citation")
-        return format_html_join(", ", "{}: {}", ((a.outlet.name, a.title) for a in articles))
+        numbers = self.numbers(entry.timeline_id)
+        cited = sorted(
+            articles, key=lambda article: (numbers.get(article.pk, len(numbers)), article.pk)
+        )
+        return format_html_join(
+            "; ",
+            "{}{}: {}",
+            (
+                (f"[{numbers[a.pk]}] " if a.pk in numbers else "", a.outlet.name, a.title)
+                for a in cited
+            ),
+        )
+
+    def numbers(self, timeline_id):
+        """The timeline's citation numbers by article, read once per screen (the admin makes
+        its inlines anew for each request)."""
+        if getattr(self, "_numbers", (None,))[0] != timeline_id:
+            order = dict.fromkeys(numbering_order(timeline_id))  # each article once
+            self._numbers = (timeline_id, {pk: n for n, pk in enumerate(order, start=1)})
+        return self._numbers[1]
 
 
 @admin.register(Timeline)

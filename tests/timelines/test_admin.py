@@ -206,3 +206,20 @@ def test_entry_citations_are_numbered_as_the_timeline_page_numbers_them(editor_c
             f"[2] {timeline.offered[1].outlet.name}: Agenda agreed",
             f"[3] {timeline.offered[2].outlet.name}: Reaction pours in",
         ]
+
+
+def test_what_each_entry_cites_is_shown_numbered_in_source_order(editor_client, timeline):
+    havana, bogota = timeline.stories_showing
+    Story.objects.filter(pk=bogota.pk).update(published_at=havana.published_at + HOUR)
+    first, second = timeline.entries_by_position
+    EntryCitationFactory(entry=first, article=timeline.offered[2])
+
+    response = editor_client.get(change_url(timeline))
+
+    (entries,) = response.context["inline_admin_formsets"]
+    cites = entries.opts.cites
+    assert cites(first) == (
+        f"[1] {timeline.offered[0].outlet.name}: Envoys land; "
+        f"[3] {timeline.offered[2].outlet.name}: Reaction pours in"
+    )
+    assert cites(second) == f"[2] {timeline.offered[1].outlet.name}: Agenda agreed"
