@@ -522,3 +522,22 @@ def test_the_live_preview_says_what_keeps_it_from_showing(editor_page):
     expect(page.locator("#live-preview .live-preview__status")).to_contain_text(
         "Headline", timeout=10_000
     )
+
+
+def test_the_admin_pages_editors_work_in_need_no_sideways_scrolling_at_1280_px(editor_page):
+    story = seed_shaped_story()
+    pages = [
+        reverse("admin:index"),
+        reverse("admin:stories_story_changelist"),
+        story_change_url(story),
+        reverse("admin:stories_story_add"),
+        reverse("admin:stories_story_history", args=[story.pk]),
+        reverse("admin:timelines_timeline_change", args=[story.timeline.pk]),
+    ]
+    page = editor_page
+    for path in pages:
+        page.goto(path)
+        widths = page.evaluate(
+            "() => ({page: document.documentElement.scrollWidth, view: window.innerWidth})"
+        )
+        assert widths["page"] <= widths["view"] == 1280, (path, widths)
