@@ -613,6 +613,9 @@ class SharedPreview(models.Model):
 
     objects = SharedPreviewQuerySet.as_manager()
 
+    # Unused this long, it is deleted (prune_editing_leftovers).
+    KEPT_FOR = dt.timedelta(days=7)
+
     class Meta:
         verbose_name = "shared preview"
         verbose_name_plural = "shared previews"
