@@ -7,25 +7,30 @@
 - Stale forms. Every form carries the version of the row it was opened at; a save from an
   older one is refused, with both versions kept (StaleFormCheck).
 - History. A revert or a recover restores a whole revision, so it is checked like a save,
-  row by row, against each row as it is now and as it would become (EditorialAdmin).
+  row by row, against each row as it is now and as it would become (EditorialAdmin). Its
+  compare view shows two revisions as editors wrote them, what changed marked
+  (newsroom.revisions), to whoever may see the row.
 
 Both apps' admin screens build on these pieces; neither imports the other's admin or forms.
 """
 
-import datetime
 from dataclasses import dataclass
 
 from adminsortable2.admin import CustomInlineFormSet
 from django import forms
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import F
 from django.forms.utils import pretty_name
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
+from . import revisions
 from .history import latest_revision
 
 EDITOR_PERMISSION = "stories.publish_story"
@@ -146,15 +151,8 @@ class Conflict:
 
 
 def _shown(value):
-    """A field's value as the comparison shows it."""
-    if value in (None, ""):
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value) or "—"
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value)
-        return f"{value:%b} {value.day}, {value:%Y, %H:%M}"
-    return str(value)
+    """A field's value as the comparison shows it: as History does, "—" for none."""
+    return revisions.shown(value) or "—"
 
 
 class EditorialAdmin(CompareVersionAdmin):
@@ -162,6 +160,7 @@ class EditorialAdmin(CompareVersionAdmin):
 
     form = StaleFormCheck
     change_form_template = "admin/editorial_change_form.html"  # shows a stale form's Conflict
+    object_history_template = "admin/history_list.html"  # who, when, what; two to compare
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -196,11 +195,53 @@ class EditorialAdmin(CompareVersionAdmin):
     # --- History: a revert or recover is a save -------------------------------------------
 
     def compare_view(self, request, object_id, extra_context=None):
+        """Two revisions as editors wrote them, what changed marked (newsroom.revisions),
+        in place of reversion-compare's diff of every stored field."""
         # reversion-compare checks no permission: a diff is as private as the row.
         obj = self.get_object(request, unquote(object_id))
-        if obj is not None and not self.has_view_or_change_permission(request, obj):
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} with this key.")
+        if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
-        return super().compare_view(request, object_id, extra_context)
+        older, newer = self.compared_versions(request, obj)
+        comparison, unrestorable = None, None
+        try:
+            comparison = revisions.between(
+                obj, older.revision, newer.revision, self.history_document
+            )
+        except revisions.Unrestorable as failure:
+            unrestorable = failure.revision
+        route = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}"
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "object": obj,
+            "title": f"What changed in “{obj}”",
+            "older": older,
+            "newer": newer,
+            "comparison": comparison,
+            "unrestorable": unrestorable,
+            "history_url": reverse(f"{route}_history", args=[quote(obj.pk)]),
+            "revert_url": reverse(f"{route}_revision", args=[quote(obj.pk), older.pk]),
+            "can_revert": self.has_change_permission(request, obj),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/history_compare.html", context)
+
+    def compared_versions(self, request, obj):
+        """The two versions of `obj` chosen on the History list, the older first."""
+        try:
+            chosen = sorted(int(request.GET[name]) for name in ("version_id1", "version_id2"))
+        except (KeyError, ValueError):
+            raise Http404("Choose two revisions to compare.") from None
+        versions = Version.objects.get_for_object(obj).select_related("revision__user")
+        return [get_object_or_404(versions, pk=pk) for pk in chosen]
+
+    def history_document(self, obj):
+        """What History compares of a row: (label, value) pairs in reading order, a value
+        being text or a list of newsroom.revisions.Item. Here, the fields an editor
+        writes; an admin whose rows have items says its own (StoryAdmin, TimelineAdmin)."""
+        return revisions.fields_of(obj)
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
         version = get_object_or_404(Version, pk=version_id, object_id=unquote(object_id))

@@ -29,9 +29,11 @@ from newsroom.editing import (
     may_change,
 )
 from newsroom.history import latest_revision, register
+from newsroom.revisions import Item, labelled
 from timelines.models import EntryCitation
 
 from . import workflow
+from .documents import document_of, stories_for_dump
 from .forms import (
     HeroImageForm,
     KeyPointInlineForm,
@@ -47,9 +49,9 @@ from .models import (
     KeyPoint,
     KeyPointCitation,
     Outlet,
+    SharedPreview,
     Source,
     Story,
-    SharedPreview,
     StoryNote,
     Video,
 )
@@ -553,6 +555,71 @@ class StoryAdmin(SortableAdminBase, EditorialAdmin):
         self.message_user(
             request, f"{count} stories are now {Story.Status(status).label.lower()}."
         )
+
+    # --- History's compare view (newsroom.revisions) -------------------------------------
+
+    def history_document(self, story):
+        """A story as editors wrote it, read as the dumper reads it (stories.documents), in
+        the page's order, then where and when it is published. Its timeline by title only:
+        the timeline has a History of its own."""
+        doc = document_of(stories_for_dump().get(pk=story.pk))
+        outlets = {outlet.slug: outlet.name for outlet in doc.outlets}
+        image = ["image", "image_url", "alt_text", "caption", "credit", "source_name"]
+        image += ["source_url", "full_size_url"]
+        video = ["title", "url", "provider", "thumbnail", "thumbnail_url", "duration"]
+        return [
+            *labelled(doc, Story, "headline", "byline", "summary"),
+            (
+                "Hero image",
+                [Item.of("", *labelled(doc.hero_image, HeroImage, *image))]
+                if doc.hero_image
+                else [],
+            ),
+            (
+                "Key points",
+                [
+                    Item.of(
+                        point.heading,
+                        *labelled(point, KeyPoint, "heading", "body"),
+                        ("Cites", " ".join(f"[{n}]" for n in point.cites)),
+                    )
+                    for point in doc.key_points
+                ],
+            ),
+            (
+                "Sources",
+                [
+                    Item.of(
+                        f"[{n}] {outlets[source.outlet]}: {source.title}",
+                        ("Outlet", outlets[source.outlet]),
+                        *labelled(source, Article, "title", "url", "author", "published_at"),
+                    )
+                    for n, source in enumerate(doc.sources, start=1)
+                ],
+            ),
+            ("Videos", [Item.of(v.title, *labelled(v, Video, *video)) for v in doc.videos]),
+            (
+                "External resources",
+                [
+                    Item.of(r.title, *labelled(r, ExternalResource, "title", "url", "description"))
+                    for r in doc.resources
+                ],
+            ),
+            (
+                "Update notes",
+                [
+                    Item.of(
+                        StoryNote.Kind(note.kind).label,
+                        *labelled(note, StoryNote, "kind", "text", "created_at"),
+                    )
+                    for note in doc.notes
+                ],
+            ),
+            *labelled(doc, Story, "status", "published_at", "updated_at"),
+            ("Feeds", [feed.name for feed in doc.feeds]),
+            ("Timeline", doc.timeline.title if doc.timeline else ""),
+            *labelled(doc, Story, "slug", "language"),
+        ]
 
 
 def add_to_feed(feed):

@@ -174,10 +174,19 @@ class StoryAdminForm(StaleFormCheck):
             self.add_error("review_comment", "Tell the reporter what to change.")
 
     def history_comment(self):
-        """What History says this save did, or "" for a plain save."""
-        return workflow.history_comment(
+        """What History says this save did, with the note it gave readers ("Published.
+        Correction: “…”"), or "" for a plain save."""
+        said = workflow.history_comment(
             self.action, self.cleaned_data.get("review_comment", "").strip()
         )
+        note = self.reader_note(self.instance)
+        if note is None:
+            return said
+        told = f"{note.get_kind_display()}: “{note.text}”"
+        # "Publish update" and "Publish correction" do no more than give the note.
+        if not said or self.action in ("update", "correction"):
+            return told
+        return f"{said}. {told}"
 
     def comment_for_reporter(self, story, author):
         """The comment sent back to the reporter with this save, if any."""

@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from newsroom.editing import CitationsField, EditorialAdmin, OrderedItemForm, OrderedItemFormSet
 from newsroom.history import register
-from stories import limits
+from newsroom.revisions import Item, labelled
 from stories.models import Article, Outlet, Source, Story
 
 from .models import EntryCitation, Timeline, TimelineEntry
@@ -101,10 +101,11 @@ class OfferedSources:
         self._articles = {}  # URL: the article saved for it
         if not query:
             return
+        # As many as Django takes in one address (DATA_UPLOAD_MAX_NUMBER_FIELDS).
         rows = zip_longest(
-            query.getlist("source")[: limits.MAX_ITEMS],
-            query.getlist("source_title")[: limits.MAX_ITEMS],
-            query.getlist("source_outlet")[: limits.MAX_ITEMS],
+            query.getlist("source"),
+            query.getlist("source_title"),
+            query.getlist("source_outlet"),
             fillvalue="",
         )
         seen = set()
@@ -361,3 +362,32 @@ class TimelineAdmin(SortableAdminBase, EditorialAdmin):
     @admin.display(description="Shown by")
     def story_list(self, timeline):
         return ", ".join(story.headline for story in timeline.stories.all()) or "—"
+
+    # --- History's compare view (newsroom.revisions) -------------------------------------
+
+    def history_document(self, timeline):
+        """A timeline as its page reads: its title and description, then its entries in
+        date order, each dated as written (Oct 2025) with the articles it cites."""
+        entries = timeline.entries.order_by("date", "position").prefetch_related(
+            "citation_links__article__outlet"
+        )
+        return [
+            *labelled(timeline, Timeline, "title", "description"),
+            (
+                "Timeline entries",
+                [
+                    Item.of(
+                        entry.date_label,
+                        ("Date", entry.date_label),
+                        *labelled(entry, TimelineEntry, "text"),
+                        # An article as its outlet names it: "BBC: Talks resume".
+                        (
+                            "Cites",
+                            sorted(str(link.article) for link in entry.citation_links.all()),
+                        ),
+                    )
+                    for entry in entries
+                ],
+            ),
+            *labelled(timeline, Timeline, "slug"),
+        ]

@@ -60,8 +60,27 @@ def admin_pages(story):
         "story form": reverse("admin:stories_story_change", args=[story.pk]),
         "new story form": reverse("admin:stories_story_add"),
         "story history": reverse("admin:stories_story_history", args=[story.pk]),
+        "story history compare": compare_path(story),
         "timeline form": reverse("admin:timelines_timeline_change", args=[story.timeline_id]),
     }
+
+
+def compare_path(story):
+    """History's compare view of the story as loaded and as edited since: its headline
+    changed word by word, a key point's citations removed, a key point added."""
+    import reversion
+    from reversion.models import Version
+
+    loaded = Version.objects.get_for_object(story).first()
+    story.headline = f"{story.headline} (updated)"
+    story.save()
+    story.key_points.first().citation_links.all().delete()
+    story.key_points.create(heading="A key point added", body="What *changed*.", position=999)
+    with reversion.create_revision():
+        reversion.add_to_revision(story)
+    edited = Version.objects.get_for_object(story).first()
+    address = reverse("admin:stories_story_compare", args=[story.pk])
+    return f"{address}?version_id1={loaded.pk}&version_id2={edited.pk}"
 
 
 def test_the_admin_pages_editors_work_in_have_no_serious_accessibility_violation(

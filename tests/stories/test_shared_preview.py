@@ -76,9 +76,7 @@ def test_a_new_storys_preview_is_shared_too(editor_client, colleague):
     assert not Story.objects.exists()
 
 
-def test_two_editors_previewing_one_story_have_an_address_each(
-    editor_client, colleague, story
-):
+def test_two_editors_previewing_one_story_have_an_address_each(editor_client, colleague, story):
     mine = preview(editor_client, change_url(story), headline="Mine")
     theirs = preview(colleague, change_url(story), headline="Theirs")
 
@@ -97,9 +95,7 @@ def test_readers_cannot_open_it(editor_client, client, story):
     assert "Talks collapse" not in response.text
 
 
-def test_staff_who_may_not_see_stories_cannot_open_it(
-    editor_client, django_user_model, story
-):
+def test_staff_who_may_not_see_stories_cannot_open_it(editor_client, django_user_model, story):
     address = preview(editor_client, change_url(story), headline="Talks collapse")[
         "X-Newsroom-Preview-Address"
     ]
