@@ -20,6 +20,7 @@ from adminsortable2.admin import CustomInlineFormSet
 from django import forms
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import router, transaction
 from django.db.models import F
 from django.forms.utils import pretty_name
 from django.http import Http404
@@ -30,7 +31,7 @@ from django.utils import timezone
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
-from . import revisions
+from . import derived, revisions
 from .history import latest_revision
 
 EDITOR_PERMISSION = "stories.publish_story"
@@ -155,6 +156,13 @@ def _shown(value):
     return revisions.shown(value) or "—"
 
 
+class Undone(Exception):
+    """Carries a response out of a transaction it rolls back."""
+
+    def __init__(self, response):
+        self.response = response
+
+
 class EditorialAdmin(CompareVersionAdmin):
     """A model admin for what readers see: the newsroom's rules on every one of its paths."""
 
@@ -246,7 +254,19 @@ class EditorialAdmin(CompareVersionAdmin):
     def revision_view(self, request, object_id, version_id, extra_context=None):
         version = get_object_or_404(Version, pk=version_id, object_id=unquote(object_id))
         self.check_restore(request, version.revision)
-        return super().revision_view(request, object_id, version_id, extra_context)
+        # Items reordered since the revision are moved aside for reversion to write them
+        # back (revisions.make_room); kept only by a revert that is saved. Undone by an
+        # exception, so that the pages the move made stale are forgotten with it
+        # (derived.batch), not rebuilt from rows rolled back.
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)), derived.batch():
+                revisions.make_room(version.revision)
+                response = super().revision_view(request, object_id, version_id, extra_context)
+                if not (request.method == "POST" and response.status_code == 302):
+                    raise Undone(response)
+        except Undone as undone:
+            response = undone.response
+        return response
 
     def recover_view(self, request, version_id, extra_context=None):
         version = get_object_or_404(Version, pk=version_id)

@@ -137,8 +137,7 @@ def document_at(revision, row, describe):
         # A nested batch forgets, when it fails, the pages the restore made stale: the
         # request's batch must not rebuild them (a write) from rows rolled back.
         with transaction.atomic(using=using), derived.batch():
-            rows = _restored_rows(revision)
-            _make_room(rows)
+            rows = make_room(revision)
             revision.revert(delete=True)
             # A row named since deleted fails here, not at a commit that never comes.
             tables = sorted(model._meta.db_table for model in rows)
@@ -171,14 +170,17 @@ def _restored_rows(revision):
     return rows
 
 
-def _make_room(rows):
-    """Move the positions of the items about to be restored out of their way: reversion
-    writes them one by one, and one position per item would refuse the first write of a
-    reorder (the item in that place has yet to move). As OrderedItemFormSet.save does."""
+def make_room(revision):
+    """Move the positions of the items `revision` is about to restore out of their way:
+    reversion writes them one by one, and one position per item would refuse the first
+    write of a reorder (the item in that place has yet to move). As OrderedItemFormSet.save
+    does. Returns _restored_rows(revision)."""
+    rows = _restored_rows(revision)
     for model, keys in rows.items():
         if any("position" in getattr(c, "fields", ()) for c in model._meta.constraints):
             moved = model._default_manager.filter(pk__in=keys)
             moved.update(position=F("position") + POSITIONS_MOVED_BY)
+    return rows
 
 
 def _as_value(value):

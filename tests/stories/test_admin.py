@@ -881,6 +881,27 @@ def test_reverting_restores_the_headline_and_key_points(editor_client, cited_sto
     assert list(story.key_points.get().citations.all()) == [cited_story.sources_by_position[0]]
 
 
+def test_reverting_to_before_a_reorder_puts_the_items_back_in_order(editor_client, cited_story):
+    """Reversion writes the items one by one: the first would take a place another item
+    still holds, which one position per item refuses, unless they are moved aside first."""
+    KeyPointFactory(story=cited_story, position=2, heading="Second point")
+    saved = editor_client.post(change_url(cited_story), story_form(editor_client, cited_story))
+    assert saved.status_code == 302
+    data = story_form(editor_client, cited_story)
+    data["key_points-0-position"], data["key_points-1-position"] = "2", "1"
+    assert editor_client.post(change_url(cited_story), data).status_code == 302
+    assert [p.heading for p in cited_story.key_points.all()] == ["Second point", "Both sides agree"]
+    before = revisions_of(cited_story).order_by("pk").first()
+    revision_url = reverse("admin:stories_story_revision", args=[cited_story.pk, before.pk])
+
+    page = editor_client.get(revision_url)
+    assert page.status_code == 200
+    response = editor_client.post(revision_url, form_data(page))
+
+    assert response.status_code == 302, error_text(response)
+    assert [p.heading for p in cited_story.key_points.all()] == ["Both sides agree", "Second point"]
+
+
 def test_form_opened_before_a_revert_cannot_overwrite_it(editor_client, cited_story):
     data = story_form(editor_client, cited_story, headline="Version one")
     assert editor_client.post(change_url(cited_story), data).status_code == 302
