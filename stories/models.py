@@ -306,22 +306,18 @@ class StoryQuerySet(ShownQuerySet):
         """Stories past the reporters' desk: published (scheduled too) or archived."""
         return self.filter(status__in=Story.EDITOR_ONLY)
 
+    def in_state(self, state, now=None):
+        """Stories in `state`, a key of story_states()."""
+        return self.filter(story_states(now)[state][1])
+
     def desk_counts(self, now=None):
         """{state as the newsroom says it: number of stories}, in the order a story moves
         through them (a story published for later is Scheduled). One query."""
-        now = now or timezone.now()
-        published = models.Q(status=Story.Status.PUBLISHED)
-        states = {
-            "Draft": models.Q(status=Story.Status.DRAFT),
-            "In review": models.Q(status=Story.Status.IN_REVIEW),
-            "Scheduled": published & models.Q(published_at__gt=now),
-            "Published": published & models.Q(published_at__lte=now),
-            "Archived": models.Q(status=Story.Status.ARCHIVED),
-        }
+        states = story_states(now).values()
         counts = self.aggregate(
-            **{f"state_{n}": models.Count("pk", filter=q) for n, q in enumerate(states.values())}
+            **{f"state_{n}": models.Count("pk", filter=q) for n, (_, q) in enumerate(states)}
         )
-        return {label: counts[f"state_{n}"] for n, label in enumerate(states)}
+        return {label: counts[f"state_{n}"] for n, (label, _) in enumerate(states)}
 
     def waiting_for_review(self):
         """Stories sent for review, the longest waiting first, each with when it was last
@@ -374,6 +370,21 @@ class StoryQuerySet(ShownQuerySet):
         return self.select_related("hero_image").only(
             *PAGE_FIELDS, *(f"hero_image__{name}" for name in PAGE_IMAGE_FIELDS)
         )
+
+
+def story_states(now=None):
+    """{key: (label, condition)} of the states a story moves through, as the newsroom says
+    them (the desk, the story list's State filter, stories.workflow.state_of): a story
+    published for later is Scheduled."""
+    now = now or timezone.now()
+    published = models.Q(status=Story.Status.PUBLISHED)
+    return {
+        "draft": ("Draft", models.Q(status=Story.Status.DRAFT)),
+        "review": ("In review", models.Q(status=Story.Status.IN_REVIEW)),
+        "scheduled": ("Scheduled", published & models.Q(published_at__gt=now)),
+        "published": ("Published", published & models.Q(published_at__lte=now)),
+        "archived": ("Archived", models.Q(status=Story.Status.ARCHIVED)),
+    }
 
 
 class StoryManager(models.Manager.from_queryset(StoryQuerySet)):

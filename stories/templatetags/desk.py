@@ -4,18 +4,10 @@ stories waiting for an editor's review."""
 from django import template
 from django.urls import reverse
 
-from stories.models import Story
+from stories.models import Story, story_states
 
 register = template.Library()
 
-# Each state's stories in the story list: its filter, as the list's own links write it.
-STATE_FILTERS = {
-    "Draft": "status__exact=draft",
-    "In review": "status__exact=review",
-    "Scheduled": "status__exact=published",
-    "Published": "status__exact=published",
-    "Archived": "status__exact=archived",
-}
 QUEUE_LENGTH = 20
 
 
@@ -27,13 +19,12 @@ def desk(context):
     changelist = reverse("admin:stories_story_changelist")
     counts = Story.objects.desk_counts()
     waiting = list(Story.objects.waiting_for_review()[:QUEUE_LENGTH])
+    # Each count opens the story list at its state (StoryAdmin's State filter).
+    filters = {label: f"{changelist}?state={key}" for key, (label, _) in story_states().items()}
     return {
         "shown": True,
-        "states": [
-            (label, count, f"{changelist}?{STATE_FILTERS[label]}")
-            for label, count in counts.items()
-        ],
+        "states": [(label, count, filters[label]) for label, count in counts.items()],
         "waiting": waiting,
         "waiting_total": counts["In review"],
-        "queue_url": f"{changelist}?{STATE_FILTERS['In review']}",
+        "queue_url": filters["In review"],
     }

@@ -890,7 +890,10 @@ def test_reverting_to_before_a_reorder_puts_the_items_back_in_order(editor_clien
     data = story_form(editor_client, cited_story)
     data["key_points-0-position"], data["key_points-1-position"] = "2", "1"
     assert editor_client.post(change_url(cited_story), data).status_code == 302
-    assert [p.heading for p in cited_story.key_points.all()] == ["Second point", "Both sides agree"]
+    assert [p.heading for p in cited_story.key_points.all()] == [
+        "Second point",
+        "Both sides agree",
+    ]
     before = revisions_of(cited_story).order_by("pk").first()
     revision_url = reverse("admin:stories_story_revision", args=[cited_story.pk, before.pk])
 
@@ -899,7 +902,10 @@ def test_reverting_to_before_a_reorder_puts_the_items_back_in_order(editor_clien
     response = editor_client.post(revision_url, form_data(page))
 
     assert response.status_code == 302, error_text(response)
-    assert [p.heading for p in cited_story.key_points.all()] == ["Both sides agree", "Second point"]
+    assert [p.heading for p in cited_story.key_points.all()] == [
+        "Both sides agree",
+        "Second point",
+    ]
 
 
 def test_form_opened_before_a_revert_cannot_overwrite_it(editor_client, cited_story):

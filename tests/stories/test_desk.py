@@ -2,6 +2,8 @@
 waiting for an editor's review, oldest first, each a click from its screen."""
 
 import datetime
+import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -50,7 +52,7 @@ def test_the_admin_home_lists_the_stories_waiting_for_review(editor_client, desk
         assert reverse("admin:stories_story_change", args=[story.pk]) in page
     assert "A draft" not in page  # counted, not listed
     changelist = reverse("admin:stories_story_changelist")
-    assert f'href="{changelist}?status__exact=review"' in page
+    assert f'href="{changelist}?state=review"' in page
     assert "Scheduled</a>" in page or "Scheduled" in page
 
 
@@ -87,3 +89,25 @@ def test_the_queue_says_who_sent_each_story_and_when(editor_client, reporter, de
     assert f"by {reporter.username}" in response.text
     # Saved just now: it has waited the least, so it comes last.
     assert [s.pk for s in response.context["waiting"]][-1] == story.pk
+
+
+@pytest.mark.parametrize(
+    ("state", "listed"),
+    [
+        ("Draft", ["A draft"]),
+        ("In review", ["Waiting 1", "Waiting 2"]),
+        ("Scheduled", ["Later"]),
+        ("Published", ["Out now"]),
+        ("Archived", ["Old news"]),
+    ],
+)
+def test_each_count_on_the_desk_opens_the_list_of_those_stories(
+    editor_client, desk, state, listed
+):
+    desk_page = editor_client.get(reverse("admin:index")).text
+    (link,) = re.findall(rf'<th scope="row"><a href="([^"]+)">{state}</a>', desk_page)
+
+    response = editor_client.get(html.unescape(link))
+
+    assert response.status_code == 200
+    assert sorted(story.headline for story in response.context["cl"].result_list) == listed
