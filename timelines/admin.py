@@ -5,7 +5,6 @@ from adminsortable2.admin import SortableAdminBase, SortableInlineAdminMixin
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db.models import Case, F, Q, When
 from django.forms.models import ModelChoiceIterator
 from django.utils.functional import cached_property
@@ -151,10 +150,10 @@ class OfferedSources:
 
 
 def _is_article_address(url):
-    if len(url) > 500 or not url.lower().startswith(("http://", "https://")):
-        return False
+    """Whether an article may have this address: the model field's own rules (http or
+    https only, its length)."""
     try:
-        URLValidator()(url)
+        Article._meta.get_field("url").run_validators(url)
     except ValidationError:
         return False
     return True
